@@ -1,0 +1,133 @@
+"""The follow API, written once above the backends (re-exported by :mod:`sequere.models`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from .backends import FOLLOWERS, FOLLOWINGS, FRIENDS, get_backend
+from .conf import sequere_settings
+from .exceptions import (
+    AlreadyFollowingException,
+    InvalidInstanceException,
+    NotFollowingException,
+)
+from .refs import Ref
+from .registration import registry
+from .results import FollowList
+from .signals import followed, unfollowed
+
+__all__ = [
+    "follow",
+    "unfollow",
+    "is_following",
+    "get_followers",
+    "get_followings",
+    "get_friends",
+    "get_followers_count",
+    "get_followings_count",
+    "get_friends_count",
+]
+
+
+def _edge_refs(from_instance: Any, to_instance: Any) -> tuple[Ref, Ref]:
+    from_ref = registry.get_ref(from_instance)
+    to_ref = registry.get_ref(to_instance)
+    if from_ref == to_ref:
+        raise InvalidInstanceException(f"{from_instance!r} cannot follow itself; pass two different objects.")
+    return from_ref, to_ref
+
+
+def _identifier(identifier: Any) -> str | None:
+    """Accept an identifier string, a registered model or an instance for ``identifier=``."""
+    return None if identifier is None else registry.get_identifier(identifier)
+
+
+def follow(from_instance: Any, to_instance: Any) -> None:
+    """Make ``from_instance`` follow ``to_instance`` and send :data:`~sequere.signals.followed`.
+
+    Raises :class:`~sequere.exceptions.AlreadyFollowingException` if it already does (a no-op
+    when ``SEQUERE_FAIL_SILENTLY = True``).
+    """
+    from_ref, to_ref = _edge_refs(from_instance, to_instance)
+    created_at = timezone.now()
+    if not get_backend().add(from_ref, to_ref, created_at):
+        if sequere_settings.FAIL_SILENTLY:
+            return
+        raise AlreadyFollowingException(
+            f"{from_instance!r} already follows {to_instance!r}; check is_following() first or "
+            "set SEQUERE_FAIL_SILENTLY = True to ignore repeated follows."
+        )
+    followed.send(
+        sender=type(from_instance),
+        from_instance=from_instance,
+        to_instance=to_instance,
+        created_at=created_at,
+    )
+
+
+def unfollow(from_instance: Any, to_instance: Any) -> None:
+    """Stop ``from_instance`` following ``to_instance`` and send :data:`~sequere.signals.unfollowed`.
+
+    Raises :class:`~sequere.exceptions.NotFollowingException` if it did not follow it (a no-op
+    when ``SEQUERE_FAIL_SILENTLY = True``).
+    """
+    from_ref, to_ref = _edge_refs(from_instance, to_instance)
+    if not get_backend().remove(from_ref, to_ref):
+        if sequere_settings.FAIL_SILENTLY:
+            return
+        raise NotFollowingException(
+            f"{from_instance!r} does not follow {to_instance!r}; check is_following() first or "
+            "set SEQUERE_FAIL_SILENTLY = True to ignore it."
+        )
+    unfollowed.send(sender=type(from_instance), from_instance=from_instance, to_instance=to_instance)
+
+
+def is_following(from_instance: Any, to_instance: Any) -> bool:
+    """Whether ``from_instance`` follows ``to_instance``."""
+    from_ref, to_ref = _edge_refs(from_instance, to_instance)
+    return get_backend().exists(from_ref, to_ref)
+
+
+def _list(kind: str, instance: Any, identifier: Any, desc: bool) -> FollowList:
+    return FollowList(
+        get_backend(), kind, registry.get_ref(instance), identifier=_identifier(identifier), desc=desc
+    )
+
+
+def _count(kind: str, instance: Any, identifier: Any) -> int:
+    return get_backend().count(kind, registry.get_ref(instance), identifier=_identifier(identifier))
+
+
+def get_followers(instance: Any, identifier: Any = None, desc: bool = True) -> FollowList:
+    """Who follows ``instance``: a lazy list of ``(follower, followed_at)``, newest first.
+
+    ``identifier`` (a string, a model or an instance) keeps one type of follower.
+    """
+    return _list(FOLLOWERS, instance, identifier, desc)
+
+
+def get_followings(instance: Any, identifier: Any = None, desc: bool = True) -> FollowList:
+    """What ``instance`` follows: a lazy list of ``(followed, followed_at)``, newest first."""
+    return _list(FOLLOWINGS, instance, identifier, desc)
+
+
+def get_friends(instance: Any, identifier: Any = None, desc: bool = True) -> FollowList:
+    """Mutual follows of ``instance``: ``(friend, since)`` where ``since`` is when it became mutual."""
+    return _list(FRIENDS, instance, identifier, desc)
+
+
+def get_followers_count(instance: Any, identifier: Any = None) -> int:
+    """How many follow ``instance`` (of type ``identifier`` when given)."""
+    return _count(FOLLOWERS, instance, identifier)
+
+
+def get_followings_count(instance: Any, identifier: Any = None) -> int:
+    """How many resources ``instance`` follows (of type ``identifier`` when given)."""
+    return _count(FOLLOWINGS, instance, identifier)
+
+
+def get_friends_count(instance: Any, identifier: Any = None) -> int:
+    """How many mutual follows ``instance`` has (of type ``identifier`` when given)."""
+    return _count(FRIENDS, instance, identifier)

@@ -1,0 +1,98 @@
+"""The contract every follow storage backend fulfils.
+
+Backends speak in :class:`~sequere.refs.Ref` (identifier, object id as a string), never in model
+instances: loading instances, pagination, validation, exceptions and signals are written once,
+above them, in :mod:`sequere.api` and :mod:`sequere.results`.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+from ..refs import Edge, Ref
+
+FOLLOWERS = "followers"
+FOLLOWINGS = "followings"
+FRIENDS = "friends"
+KINDS = (FOLLOWERS, FOLLOWINGS, FRIENDS)
+
+
+class BaseBackend(abc.ABC):
+    """Stores directed follow edges between :class:`Ref` pairs.
+
+    Constructors must do no I/O: connections are opened on first use.
+    """
+
+    #: True when writes join the caller's database transaction (and roll back with it).
+    joins_database_transaction: bool = False
+
+    @abc.abstractmethod
+    def add(self, from_ref: Ref, to_ref: Ref, created_at: datetime) -> bool:
+        """Store "``from_ref`` follows ``to_ref``" at ``created_at``, atomically.
+
+        Returns True when the edge was created, False when it already existed (then nothing,
+        including its date, changes).
+        """
+
+    @abc.abstractmethod
+    def remove(self, from_ref: Ref, to_ref: Ref) -> bool:
+        """Delete the edge atomically; True if it existed, False (and no change) otherwise."""
+
+    @abc.abstractmethod
+    def exists(self, from_ref: Ref, to_ref: Ref) -> bool:
+        """Whether ``from_ref`` follows ``to_ref``."""
+
+    @abc.abstractmethod
+    def fetch(
+        self,
+        kind: str,
+        ref: Ref,
+        *,
+        identifier: str | None = None,
+        desc: bool = True,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> list[Edge]:
+        """One page of ``ref``'s followers, followings or friends (``kind``).
+
+        Ordered by date (newest first when ``desc``), ties broken by the other side's ref in the
+        same direction; ``identifier`` keeps only the other side's type. For friends the date is
+        when the follow became mutual. Returns ``[]`` past the end or when ``ref`` has no edges.
+        """
+
+    @abc.abstractmethod
+    def count(self, kind: str, ref: Ref, *, identifier: str | None = None) -> int:
+        """How many edges :meth:`fetch` would return without offset and limit; 0 when none."""
+
+    @abc.abstractmethod
+    def remove_all(self, ref: Ref) -> int:
+        """Delete every edge from or to ``ref`` (it was deleted); return how many were removed."""
+
+    def iter_refs(self, kind: str, ref: Ref, chunk_size: int = 100) -> Iterator[list[Ref]]:
+        """Every ref of ``ref``'s ``kind`` list, oldest first, in lists of ``chunk_size``.
+
+        Used by the timeline fan-out: no model instance is loaded. Backends may override this with
+        a cheaper cursor; the default pages through :meth:`fetch`.
+        """
+        offset = 0
+        while True:
+            edges = self.fetch(kind, ref, desc=False, offset=offset, limit=chunk_size)
+            if not edges:
+                return
+            yield [edge.ref for edge in edges]
+            if len(edges) < chunk_size:
+                return
+            offset += chunk_size
+
+    def add_many(self, edges: Iterable[tuple[Ref, Ref, datetime]]) -> int:
+        """Store many edges (a migration); existing ones are left alone. Returns how many were new."""
+        return sum(self.add(from_ref, to_ref, created_at) for from_ref, to_ref, created_at in edges)
+
+    def iter_edges(self, chunk_size: int = 1000) -> Iterator[list[tuple[Ref, Ref, datetime]]]:
+        """Every stored edge as ``(from_ref, to_ref, created_at)``, in lists of ``chunk_size``.
+
+        Backends that can enumerate their whole store implement it (used by ``sequere_migrate``).
+        """
+        raise NotImplementedError(f"{type(self).__name__} cannot list all of its edges.")

@@ -1,0 +1,165 @@
+"""Follow edges in a relational database through the Django ORM."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Greatest
+
+from ...refs import Edge, Ref
+from ..base import FOLLOWERS, FOLLOWINGS, FRIENDS, BaseBackend
+
+# (side the list is about, side it lists) per kind
+_SIDES = {FOLLOWERS: ("to", "from"), FOLLOWINGS: ("from", "to"), FRIENDS: ("from", "to")}
+
+
+def _model():
+    from .models import Follow
+
+    return Follow
+
+
+def _side(prefix: str, ref: Ref) -> dict[str, str]:
+    return {f"{prefix}_identifier": ref.identifier, f"{prefix}_object_id": ref.object_id}
+
+
+class DatabaseBackend(BaseBackend):
+    """Stores each edge as one ``Follow`` row (app ``sequere.backends.database``).
+
+    A unique constraint makes concurrent follows of one pair store one row; friends are derived
+    from the reverse edge on every read, so they are right after every write.
+    """
+
+    joins_database_transaction = True
+
+    def add(self, from_ref: Ref, to_ref: Ref, created_at: datetime) -> bool:
+        """Insert the row unless it exists: one ``INSERT ... ON CONFLICT DO NOTHING``."""
+        Follow = _model()
+        alias = router.db_for_write(Follow)
+        connection = connections[alias]
+        if connection.vendor not in ("postgresql", "sqlite", "mysql"):
+            try:
+                with transaction.atomic(using=alias):
+                    Follow.objects.using(alias).create(
+                        **_side("from", from_ref), **_side("to", to_ref), created_at=created_at
+                    )
+            except IntegrityError:
+                return False
+            return True
+        return self._insert_ignore(connection, Follow, from_ref, to_ref, created_at) == 1
+
+    @staticmethod
+    def _insert_ignore(connection, Follow, from_ref: Ref, to_ref: Ref, created_at: datetime) -> int:
+        names = ["from_identifier", "from_object_id", "to_identifier", "to_object_id", "created_at"]
+        meta = Follow._meta
+        columns = ", ".join(connection.ops.quote_name(meta.get_field(n).column) for n in names)
+        value = meta.get_field("created_at").get_db_prep_value(created_at, connection)
+        params = [*from_ref, *to_ref, value]
+        table = connection.ops.quote_name(meta.db_table)
+        if connection.vendor == "mysql":
+            sql = f"INSERT IGNORE INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s)"
+        else:
+            sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+
+    def remove(self, from_ref: Ref, to_ref: Ref) -> bool:
+        deleted, _ = self._edges().filter(**_side("from", from_ref), **_side("to", to_ref)).delete()
+        return deleted > 0
+
+    def exists(self, from_ref: Ref, to_ref: Ref) -> bool:
+        return self._edges().filter(**_side("from", from_ref), **_side("to", to_ref)).exists()
+
+    def _edges(self) -> QuerySet:
+        return _model()._default_manager.all()
+
+    def _queryset(self, kind: str, ref: Ref, identifier: str | None) -> QuerySet:
+        mine, other = _SIDES[kind]
+        qs = self._edges().filter(**_side(mine, ref))
+        if identifier is not None:
+            qs = qs.filter(**{f"{other}_identifier": identifier})
+        if kind == FRIENDS:
+            back = self._edges().filter(
+                from_identifier=OuterRef("to_identifier"),
+                from_object_id=OuterRef("to_object_id"),
+                **_side("to", ref),
+            )
+            qs = qs.filter(Exists(back))
+        return qs
+
+    def fetch(
+        self,
+        kind: str,
+        ref: Ref,
+        *,
+        identifier: str | None = None,
+        desc: bool = True,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> list[Edge]:
+        mine, other = _SIDES[kind]
+        qs = self._queryset(kind, ref, identifier)
+        date = "created_at"
+        if kind == FRIENDS:
+            back_at = (
+                self._edges()
+                .filter(
+                    from_identifier=OuterRef("to_identifier"),
+                    from_object_id=OuterRef("to_object_id"),
+                    **_side("to", ref),
+                )
+                .values("created_at")[:1]
+            )
+            qs = qs.annotate(friend_at=Greatest(F("created_at"), Subquery(back_at)))
+            date = "friend_at"
+        sign = "-" if desc else ""
+        qs = qs.order_by(f"{sign}{date}", f"{sign}id")
+        rows = qs.values_list(f"{other}_identifier", f"{other}_object_id", date)
+        end = None if limit is None else offset + limit
+        return [Edge(Ref(i, o), at) for i, o, at in rows[offset:end]]
+
+    def count(self, kind: str, ref: Ref, *, identifier: str | None = None) -> int:
+        return self._queryset(kind, ref, identifier).count()
+
+    def remove_all(self, ref: Ref) -> int:
+        deleted, _ = self._edges().filter(Q(**_side("from", ref)) | Q(**_side("to", ref))).delete()
+        return deleted
+
+    def iter_refs(self, kind: str, ref: Ref, chunk_size: int = 100) -> Iterator[list[Ref]]:
+        """Keyset pagination on the primary key: stable while rows are added or removed."""
+        mine, other = _SIDES[kind]
+        qs = self._queryset(kind, ref, None).order_by("id")
+        last_id = 0
+        while True:
+            rows = list(
+                qs.filter(id__gt=last_id).values_list("id", f"{other}_identifier", f"{other}_object_id")[
+                    :chunk_size
+                ]
+            )
+            if not rows:
+                return
+            yield [Ref(i, o) for _, i, o in rows]
+            if len(rows) < chunk_size:
+                return
+            last_id = rows[-1][0]
+
+    def add_many(self, edges: Iterable[tuple[Ref, Ref, datetime]]) -> int:
+        Follow = _model()
+        objs = [Follow(**_side("from", f), **_side("to", t), created_at=at) for f, t, at in edges]
+        before = self._edges().count()
+        Follow._default_manager.bulk_create(objs, batch_size=1000, ignore_conflicts=True)
+        return self._edges().count() - before
+
+    def iter_edges(self, chunk_size: int = 1000) -> Iterator[list[tuple[Ref, Ref, datetime]]]:
+        last_id = 0
+        fields = ("id", "from_identifier", "from_object_id", "to_identifier", "to_object_id", "created_at")
+        while True:
+            rows = list(self._edges().filter(id__gt=last_id).order_by("id").values_list(*fields)[:chunk_size])
+            if not rows:
+                return
+            yield [(Ref(fi, fo), Ref(ti, to), at) for _, fi, fo, ti, to, at in rows]
+            last_id = rows[-1][0]

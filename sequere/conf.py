@@ -1,0 +1,110 @@
+"""The one place sequere reads Django settings.
+
+Every setting is named ``SEQUERE_<NAME>`` in the project's settings; read it here as
+``sequere_settings.<NAME>``. Values are read lazily, cached, and forgotten when Django sends
+``setting_changed`` (so ``override_settings`` works in tests). Example configuration::
+
+    SEQUERE_BACKEND_CLASS = "sequere.backends.redis.RedisBackend"
+    SEQUERE_REDIS_CONNECTION = "redis://localhost:6379/0"
+    SEQUERE_REDIS_PREFIX = "sequere:myproject:"
+    SEQUERE_TIMELINE_BACKEND_CLASS = "sequere.contrib.timeline.backends.redis.RedisBackend"
+    SEQUERE_TIMELINE_REDIS_CONNECTION = {"host": "localhost", "port": 6379, "db": 1}
+    SEQUERE_TIMELINE_FANOUT = "celery"
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings as django_settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.utils.module_loading import import_string
+
+PREFIX = "SEQUERE_"
+
+DEFAULTS: dict[str, Any] = {
+    # follow storage
+    "BACKEND_CLASS": "sequere.backends.database.DatabaseBackend",
+    "REDIS_CONNECTION": "redis://localhost:6379/0",
+    "REDIS_CONNECTION_CLASS": None,
+    "REDIS_PREFIX": "sequere:",
+    "FAIL_SILENTLY": False,
+    # timeline
+    "TIMELINE_BACKEND_CLASS": "sequere.contrib.timeline.backends.redis.RedisBackend",
+    "TIMELINE_CONNECTION_CLASS": None,
+    "TIMELINE_REDIS_CONNECTION": "redis://localhost:6379/0",
+    "TIMELINE_REDIS_PREFIX": "sequere:timeline",
+    "TIMELINE_NYDUS_CONNECTION": None,
+    "TIMELINE_MAX_LENGTH": 1000,
+    "TIMELINE_DISPATCH_RANGE": 100,
+    "TIMELINE_POPULATE_RANGE": 100,
+    "TIMELINE_FANOUT": "celery",
+    "TIMELINE_IMPORT_ON_FOLLOW": True,
+    "TIMELINE_REMOVE_ON_UNFOLLOW": True,
+}
+
+#: Settings whose value is a dotted path, imported on first use.
+IMPORT_STRINGS = frozenset(
+    {"BACKEND_CLASS", "REDIS_CONNECTION_CLASS", "TIMELINE_BACKEND_CLASS", "TIMELINE_CONNECTION_CLASS"}
+)
+
+
+def import_from_setting(name: str, path: str) -> Any:
+    """Import ``path`` for setting ``SEQUERE_<name>``, or raise a clear ImproperlyConfigured."""
+    try:
+        return import_string(path)
+    except ImportError as exc:
+        raise ImproperlyConfigured(
+            f"{PREFIX}{name} = {path!r} cannot be imported ({exc}). "
+            f"Set {PREFIX}{name} to the dotted path of an importable class."
+        ) from exc
+
+
+class SequereSettings:
+    """Lazy, cached view of the ``SEQUERE_*`` settings with their defaults."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in DEFAULTS:
+            raise AttributeError(f"Unknown sequere setting {PREFIX}{name}")
+        value = getattr(django_settings, PREFIX + name, DEFAULTS[name])
+        if name in IMPORT_STRINGS and isinstance(value, str):
+            value = import_from_setting(name, value)
+        self._cache[name] = value
+        setattr(self, name, value)
+        return value
+
+    def raw(self, name: str) -> Any:
+        """The setting as written (dotted paths not imported)."""
+        return getattr(django_settings, PREFIX + name, DEFAULTS[name])
+
+    def reload(self) -> None:
+        """Forget every cached value (and whatever was built from them)."""
+        for name in self._cache:
+            self.__dict__.pop(name, None)
+        self._cache.clear()
+        for callback in list(_reload_callbacks):
+            callback()
+
+
+_reload_callbacks: list = []
+
+
+def on_reload(callback):
+    """Register ``callback`` to run whenever a ``SEQUERE_*`` setting changes (decorator)."""
+    _reload_callbacks.append(callback)
+    return callback
+
+
+sequere_settings = SequereSettings()
+
+
+def _setting_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting.startswith(PREFIX):
+        sequere_settings.reload()
+
+
+setting_changed.connect(_setting_changed)

@@ -1,0 +1,128 @@
+"""Redis clients built from settings, once per process, on first use.
+
+``SEQUERE_REDIS_CONNECTION`` (and ``SEQUERE_TIMELINE_REDIS_CONNECTION``) take:
+
+* a URL: ``redis://[user:password@]host:6379/0``, ``rediss://...`` (TLS) or
+  ``unix:///path/to/redis.sock?db=0``;
+* a dict of keyword arguments for the client: ``{"host": "localhost", "port": 6379, "db": 0}``;
+* Redis Cluster, either as a URL with the ``redis+cluster://`` (or ``rediss+cluster://``) scheme
+  naming one node, or a dict with ``"cluster": True`` and ``"startup_nodes"``::
+
+      SEQUERE_REDIS_CONNECTION = {
+          "cluster": True,
+          "startup_nodes": [("10.0.0.1", 7000), ("10.0.0.2", 7000)],
+      }
+
+``SEQUERE_REDIS_CONNECTION_CLASS`` / ``SEQUERE_TIMELINE_CONNECTION_CLASS`` replace
+``redis.Redis`` by another client class (it gets the same URL or keyword arguments). Clients
+always decode responses to ``str``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .conf import on_reload, sequere_settings
+
+#: setting group -> (connection setting, client-class setting)
+GROUPS = {
+    "follow": ("REDIS_CONNECTION", "REDIS_CONNECTION_CLASS"),
+    "timeline": ("TIMELINE_REDIS_CONNECTION", "TIMELINE_CONNECTION_CLASS"),
+}
+CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
+
+_clients: dict[str, Any] = {}
+
+NYDUS_MESSAGE = (
+    "SEQUERE_TIMELINE_NYDUS_CONNECTION is set, but nydus only runs on Python 2 and cannot be "
+    "imported here. Remove it and scale out with Redis Cluster instead, e.g.\n"
+    "    SEQUERE_TIMELINE_REDIS_CONNECTION = {\n"
+    "        'cluster': True,\n"
+    "        'startup_nodes': [('10.0.0.1', 7000), ('10.0.0.2', 7000), ('10.0.0.3', 7000)],\n"
+    "    }\n"
+    "or SEQUERE_TIMELINE_REDIS_CONNECTION = 'redis+cluster://10.0.0.1:7000/0'."
+)
+
+
+def import_redis() -> Any:
+    """The ``redis`` module, or an ImproperlyConfigured naming the extra to install."""
+    try:
+        import redis
+    except ImportError as exc:
+        raise ImproperlyConfigured(
+            "sequere's Redis backends need redis-py: pip install 'django-sequere[redis]'."
+        ) from exc
+    return redis
+
+
+def get_client(group: str = "follow") -> Any:
+    """The shared client of ``group`` (``"follow"`` or ``"timeline"``), built on first call."""
+    client = _clients.get(group)
+    if client is None:
+        if group == "timeline" and sequere_settings.TIMELINE_NYDUS_CONNECTION:
+            raise ImproperlyConfigured(NYDUS_MESSAGE)
+        connection_setting, class_setting = GROUPS[group]
+        client = build_client(
+            sequere_settings.raw(connection_setting),
+            getattr(sequere_settings, class_setting),
+            setting=f"SEQUERE_{connection_setting}",
+        )
+        _clients[group] = client
+    return client
+
+
+def is_cluster(client: Any) -> bool:
+    """Whether ``client`` is a redis-py ``RedisCluster``."""
+    redis = import_redis()
+    return isinstance(client, redis.RedisCluster)
+
+
+def build_client(connection: Any, client_class: type | None = None, *, setting: str = "") -> Any:
+    """A new client for a connection setting value (URL or dict); see the module docstring."""
+    redis = import_redis()
+    if isinstance(connection, str):
+        scheme, sep, rest = connection.partition("://")
+        if not sep:
+            raise ImproperlyConfigured(
+                f"{setting} = {connection!r} is not a URL; use e.g. 'redis://localhost:6379/0' "
+                "or a dict such as {'host': 'localhost', 'port': 6379, 'db': 0}."
+            )
+        if scheme in CLUSTER_SCHEMES:
+            url = f"{CLUSTER_SCHEMES[scheme]}://{rest}"
+            return (client_class or redis.RedisCluster).from_url(url, decode_responses=True)
+        if scheme not in ("redis", "rediss", "unix"):
+            raise ImproperlyConfigured(
+                f"{setting} has the scheme {scheme!r}; use redis://, rediss://, unix:// or redis+cluster://."
+            )
+        return (client_class or redis.Redis).from_url(connection, decode_responses=True)
+    if isinstance(connection, dict):
+        options = {**connection, "decode_responses": True}
+        if options.pop("cluster", False):
+            nodes = options.pop("startup_nodes", None)
+            if nodes:
+                options["startup_nodes"] = [
+                    n
+                    if isinstance(n, redis.cluster.ClusterNode)
+                    else redis.cluster.ClusterNode(**n)
+                    if isinstance(n, dict)
+                    else redis.cluster.ClusterNode(*n)
+                    for n in nodes
+                ]
+            return (client_class or redis.RedisCluster)(**options)
+        return (client_class or redis.Redis)(**options)
+    raise ImproperlyConfigured(
+        f"{setting} must be a URL string or a dict of client arguments, not {type(connection).__name__}."
+    )
+
+
+@on_reload
+def reset_clients() -> None:
+    """Close and forget every client (settings changed)."""
+    for client in _clients.values():
+        try:
+            client.close()
+        except Exception:  # noqa: BLE001 - a broken client is being thrown away anyway
+            pass
+    _clients.clear()

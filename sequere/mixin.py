@@ -1,0 +1,48 @@
+"""``SequereMixin``: the follow API as model methods."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import api
+from .results import FollowList
+
+
+class SequereMixin:
+    """Add to a registered model: ``user.follow(project)``, ``project.get_followers()``..."""
+
+    def follow(self, instance: Any) -> None:
+        """Follow ``instance`` (see :func:`sequere.models.follow`)."""
+        api.follow(self, instance)
+
+    def unfollow(self, instance: Any) -> None:
+        """Stop following ``instance`` (see :func:`sequere.models.unfollow`)."""
+        api.unfollow(self, instance)
+
+    def is_following(self, instance: Any) -> bool:
+        """Whether this object follows ``instance``."""
+        return api.is_following(self, instance)
+
+    def get_followers(self, identifier: Any = None, desc: bool = True) -> FollowList:
+        """Lazy list of ``(follower, followed_at)``."""
+        return api.get_followers(self, identifier=identifier, desc=desc)
+
+    def get_followings(self, identifier: Any = None, desc: bool = True) -> FollowList:
+        """Lazy list of ``(followed, followed_at)``."""
+        return api.get_followings(self, identifier=identifier, desc=desc)
+
+    def get_friends(self, identifier: Any = None, desc: bool = True) -> FollowList:
+        """Lazy list of ``(friend, since)``."""
+        return api.get_friends(self, identifier=identifier, desc=desc)
+
+    def get_followers_count(self, identifier: Any = None) -> int:
+        """Number of followers."""
+        return api.get_followers_count(self, identifier=identifier)
+
+    def get_followings_count(self, identifier: Any = None) -> int:
+        """Number of followed resources."""
+        return api.get_followings_count(self, identifier=identifier)
+
+    def get_friends_count(self, identifier: Any = None) -> int:
+        """Number of mutual follows."""
+        return api.get_friends_count(self, identifier=identifier)

@@ -1,0 +1,31 @@
+"""The public follow API, importable as the seed README shows::
+
+    from sequere.models import follow, unfollow, is_following, get_followers
+
+``sequere`` itself defines no database table; the database backend's ``Follow`` model lives in
+the ``sequere.backends.database`` app.
+"""
+
+from .api import (
+    follow,
+    get_followers,
+    get_followers_count,
+    get_followings,
+    get_followings_count,
+    get_friends,
+    get_friends_count,
+    is_following,
+    unfollow,
+)
+
+__all__ = [
+    "follow",
+    "unfollow",
+    "is_following",
+    "get_followers",
+    "get_followings",
+    "get_friends",
+    "get_followers_count",
+    "get_followings_count",
+    "get_friends_count",
+]

@@ -1,0 +1,184 @@
+"""Which models take part, under which identifier: the map between instances and :class:`Ref`."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models.signals import post_delete
+
+from .base import ModelBase
+from .exceptions import (
+    AlreadyRegisteredException,
+    InvalidInstanceException,
+    NotRegisteredException,
+)
+from .refs import Ref
+
+MAX_IDENTIFIER_LENGTH = 100
+
+
+def _label(model: Any) -> str:
+    meta = getattr(model, "_meta", None)
+    return meta.label if meta is not None else repr(model)
+
+
+def _uid(model: type) -> str:
+    return f"sequere.delete.{model._meta.label}"
+
+
+class Registry:
+    """Maps registered models to their :class:`~sequere.base.ModelBase` options and back."""
+
+    def __init__(self) -> None:
+        self._by_model: dict[type, ModelBase] = {}
+        self._by_identifier: dict[str, ModelBase] = {}
+
+    def register(self, model: type, model_base: type[ModelBase] | None = None) -> ModelBase:
+        """Register ``model`` (optionally with a :class:`ModelBase` subclass) and return its options.
+
+        Registering the same model with the same options again is a no-op, so a registry module
+        imported twice does no harm; anything else that collides raises
+        :class:`AlreadyRegisteredException`.
+        """
+        if not hasattr(model, "_meta"):
+            raise NotRegisteredException(f"sequere.register() takes a Django model class, not {model!r}.")
+        options = (model_base or ModelBase)(model)
+        identifier = options.identifier
+        if not isinstance(identifier, str) or not identifier or len(identifier) > MAX_IDENTIFIER_LENGTH:
+            raise AlreadyRegisteredException(
+                f"{_label(model)}: identifier {identifier!r} must be a non-empty string of at most "
+                f"{MAX_IDENTIFIER_LENGTH} characters; set `identifier` on its ModelBase subclass."
+            )
+        current = self._by_model.get(model)
+        if current is not None:
+            if type(current) is type(options):
+                return current
+            raise AlreadyRegisteredException(
+                f"{_label(model)} is already registered with {type(current).__name__}; "
+                "call sequere.registry.unregister() first to change its options."
+            )
+        taken = self._by_identifier.get(identifier)
+        if taken is not None:
+            raise AlreadyRegisteredException(
+                f"Identifier {identifier!r} of {_label(model)} is already used by "
+                f"{_label(taken.model)}; give one of them another `identifier` in its ModelBase."
+            )
+        self._by_model[model] = options
+        self._by_identifier[identifier] = options
+        from .receivers import instance_deleted
+
+        post_delete.connect(instance_deleted, sender=model, weak=False, dispatch_uid=_uid(model))
+        return options
+
+    __call__ = register  # the seed README also writes ``sequere.registry(Project, ProjectSequere)``
+
+    def unregister(self, model: type) -> None:
+        """Forget ``model``; raise :class:`NotRegisteredException` if it was not registered."""
+        options = self.get(model)
+        del self._by_model[options.model]
+        del self._by_identifier[options.identifier]
+        post_delete.disconnect(sender=options.model, dispatch_uid=_uid(options.model))
+
+    def is_registered(self, model_or_instance: Any) -> bool:
+        """Whether the model (or the instance's model) is registered."""
+        try:
+            self.get(model_or_instance)
+        except NotRegisteredException:
+            return False
+        return True
+
+    def is_registered_identifier(self, identifier: str) -> bool:
+        """Whether a model is registered under ``identifier``."""
+        return identifier in self._by_identifier
+
+    def get(self, model_or_instance: Any) -> ModelBase:
+        """The options of a model or instance; :class:`NotRegisteredException` if none."""
+        model = model_or_instance if isinstance(model_or_instance, type) else type(model_or_instance)
+        options = self._by_model.get(model)
+        if options is None and hasattr(model, "_meta"):
+            options = self._by_model.get(model._meta.concrete_model)
+        if options is None:
+            raise NotRegisteredException(
+                f"{_label(model)} is not registered with sequere. Add "
+                f"`sequere.register({model.__name__})` to a sequere_registry.py module of its app."
+            )
+        return options
+
+    def get_by_identifier(self, identifier: str) -> ModelBase:
+        """The options registered under ``identifier``; :class:`NotRegisteredException` if none."""
+        try:
+            return self._by_identifier[identifier]
+        except (KeyError, TypeError):
+            known = ", ".join(sorted(self._by_identifier)) or "none"
+            raise NotRegisteredException(
+                f"No model is registered with sequere under identifier {identifier!r} (registered: {known})."
+            ) from None
+
+    def get_identifier(self, model_or_instance_or_identifier: Any) -> str:
+        """The identifier of a model, an instance, or a string naming a registered identifier."""
+        if isinstance(model_or_instance_or_identifier, str):
+            return self.get_by_identifier(model_or_instance_or_identifier).identifier
+        return self.get(model_or_instance_or_identifier).identifier
+
+    def get_ref(self, instance: Any) -> Ref:
+        """The :class:`Ref` of a saved, registered instance.
+
+        Raises :class:`NotRegisteredException` for an unregistered model and
+        :class:`InvalidInstanceException` for a class or an unsaved instance.
+        """
+        if isinstance(instance, type):
+            raise InvalidInstanceException(
+                f"sequere needs a model instance, got the class {_label(instance)}; "
+                "pass an object such as Model.objects.get(...)."
+            )
+        options = self.get(instance)
+        pk = getattr(instance, "pk", None)
+        if pk is None or instance._state.adding:
+            raise InvalidInstanceException(
+                f"This {_label(type(instance))} instance is not saved (pk is {pk!r}); "
+                "call .save() on it before following or being followed."
+            )
+        return Ref(options.identifier, str(pk))
+
+    def load(self, refs: Iterable[Ref]) -> dict[Ref, Any]:
+        """Fetch the instances behind ``refs``: one query per identifier among them.
+
+        Refs whose identifier is unknown, whose id is malformed, or whose row is gone are
+        missing from the result.
+        """
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for ref in refs:
+            wanted[ref.identifier].add(ref.object_id)
+        found: dict[Ref, Any] = {}
+        for identifier, object_ids in wanted.items():
+            options = self._by_identifier.get(identifier)
+            if options is None:
+                continue
+            pk_field = options.model._meta.pk
+            pks = []
+            for object_id in object_ids:
+                try:
+                    pks.append(pk_field.to_python(object_id))
+                except (ValidationError, ValueError, TypeError):
+                    continue
+            if not pks:
+                continue
+            for pk, obj in options.model._default_manager.in_bulk(pks).items():
+                found[Ref(identifier, str(pk))] = obj
+        return found
+
+    @property
+    def models(self) -> list[type]:
+        """Every registered model class."""
+        return list(self._by_model)
+
+    def clear(self) -> None:
+        """Forget every registration (tests)."""
+        for model in list(self._by_model):
+            self.unregister(model)
+
+
+registry = Registry()

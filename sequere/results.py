@@ -1,0 +1,138 @@
+"""Lazy lists of ``(instance, datetime)`` pairs returned by ``get_followers`` and friends."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from .backends.base import BaseBackend
+from .refs import Edge, Ref
+from .registration import registry
+
+logger = logging.getLogger("sequere")
+
+#: Rows missing for longer than this are pruned from the store when a page meets them; younger
+#: ones may belong to a transaction that has not committed yet, so they are only skipped.
+PRUNE_AFTER = timedelta(minutes=5)
+REPR_OUTPUT_SIZE = 20
+ITER_CHUNK_SIZE = 100
+
+
+class FollowList:
+    """The followers, followings or friends of one instance, read lazily from the backend.
+
+    Supports ``len()``, :meth:`count`, slicing, indexing, iteration, truth and ``repr``, so
+    :class:`django.core.paginator.Paginator` accepts it. A slice costs one backend read plus one
+    SQL query per model type on the page; rows deleted behind sequere's back are left out.
+    """
+
+    def __init__(
+        self,
+        backend: BaseBackend,
+        kind: str,
+        ref: Ref,
+        *,
+        identifier: str | None = None,
+        desc: bool = True,
+    ) -> None:
+        self.backend = backend
+        self.kind = kind
+        self.ref = ref
+        self.identifier = identifier
+        self.desc = desc
+        self._count: int | None = None
+
+    def count(self) -> int:
+        """How many edges there are (one backend call, cached on this object)."""
+        if self._count is None:
+            self._count = self.backend.count(self.kind, self.ref, identifier=self.identifier)
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __bool__(self) -> bool:
+        if self._count is not None:
+            return self._count > 0
+        return bool(
+            self.backend.fetch(self.kind, self.ref, identifier=self.identifier, desc=self.desc, limit=1)
+        )
+
+    def __getitem__(self, key: int | slice) -> Any:
+        if isinstance(key, slice):
+            if key.step not in (None, 1):
+                raise ValueError("sequere lists do not support slice steps.")
+            start, stop = key.start or 0, key.stop
+            if start < 0 or (stop is not None and stop < 0):
+                count = self.count()
+                start = max(count + start, 0) if start < 0 else start
+                stop = max(count + stop, 0) if stop is not None and stop < 0 else stop
+            if stop is not None and stop <= start:
+                return []
+            return self._page(start, None if stop is None else stop - start)
+        if not isinstance(key, int):
+            raise TypeError(f"sequere list indices must be integers or slices, not {type(key).__name__}.")
+        index = key + self.count() if key < 0 else key
+        page = self._page(index, 1) if index >= 0 else []
+        if not page:
+            raise IndexError("sequere list index out of range")
+        return page[0]
+
+    def __iter__(self) -> Iterator[tuple[Any, datetime]]:
+        offset = 0
+        while True:
+            edges = self._fetch(offset, ITER_CHUNK_SIZE)
+            yield from self._load(edges)
+            if len(edges) < ITER_CHUNK_SIZE:
+                return
+            offset += ITER_CHUNK_SIZE
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (list, tuple)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        data = self[: REPR_OUTPUT_SIZE + 1]
+        if len(data) > REPR_OUTPUT_SIZE:
+            data[-1] = "...(remaining elements truncated)..."  # type: ignore[call-overload]
+        return repr(data)
+
+    def _fetch(self, offset: int, limit: int | None) -> list[Edge]:
+        return self.backend.fetch(
+            self.kind,
+            self.ref,
+            identifier=self.identifier,
+            desc=self.desc,
+            offset=offset,
+            limit=limit,
+        )
+
+    def _page(self, offset: int, limit: int | None) -> list[tuple[Any, datetime]]:
+        return self._load(self._fetch(offset, limit))
+
+    def _load(self, edges: list[Edge]) -> list[tuple[Any, datetime]]:
+        instances = registry.load(edge.ref for edge in edges)
+        missing = [edge for edge in edges if edge.ref not in instances]
+        if missing:
+            self._forget(missing)
+        return [(instances[edge.ref], edge.created_at) for edge in edges if edge.ref in instances]
+
+    def _forget(self, missing: list[Edge]) -> None:
+        cutoff = timezone.now() - PRUNE_AFTER
+        for edge in missing:
+            created_at = edge.created_at
+            if timezone.is_naive(created_at):
+                created_at = timezone.make_aware(created_at)
+            registered = registry.is_registered_identifier(edge.ref.identifier)
+            if registered and created_at < cutoff:
+                removed = self.backend.remove_all(edge.ref)
+                logger.warning("sequere: %s is gone; pruned its %d edges.", edge.ref, removed)
+            else:
+                logger.info("sequere: skipped %s, whose row is missing.", edge.ref)

@@ -1,0 +1,78 @@
+"""Shared fixtures: real Redis servers, backend parametrization, registry helpers."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.servers import RedisCluster, RedisServer
+
+#: Follow backends the contract suite runs against. A new backend is a new entry here (and, if it
+#: needs setup, a branch in ``follow_backend`` below).
+FOLLOW_BACKENDS = [
+    pytest.param("database", id="database"),
+]
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """The suite's own redis-server (None when ``REDIS_URL`` names an external one)."""
+    if os.environ.get("REDIS_URL"):
+        yield None
+        return
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_server) -> str:
+    """URL of the Redis the tests use: ``REDIS_URL`` or the suite's own server."""
+    return os.environ.get("REDIS_URL") or redis_server.url
+
+
+@pytest.fixture(scope="session")
+def redis_cluster():
+    """A 3-node Redis Cluster on loopback, started once per session."""
+    cluster = RedisCluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def redis_client(redis_url):
+    """A plain client on the test Redis, flushed after the test."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    yield client
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture(params=FOLLOW_BACKENDS)
+def follow_backend(request, settings):
+    """Configure ``SEQUERE_BACKEND_CLASS`` for one backend and yield its name."""
+    name = request.param
+    if name == "database":
+        settings.SEQUERE_BACKEND_CLASS = "sequere.backends.database.DatabaseBackend"
+    else:  # pragma: no cover - redis params add their own setup
+        raise AssertionError(f"unknown follow backend {name!r}")
+    yield name
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--run-slow", action="store_true", default=bool(os.environ.get("SEQUERE_RUN_SLOW")),
+        help="also run tests marked slow (load and fault tests; .ci/run passes it)",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--run-slow"):
+        return
+    skip = pytest.mark.skip(reason="slow: pass --run-slow (or set SEQUERE_RUN_SLOW=1)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

