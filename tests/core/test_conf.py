@@ -54,7 +54,7 @@ def test_backend_is_rebuilt_when_settings_change(settings):
 
 def test_unknown_setting_is_an_attribute_error():
     with pytest.raises(AttributeError, match="SEQUERE_NOPE"):
-        sequere_settings.NOPE
+        sequere_settings.NOPE  # noqa: B018
 
 
 def test_check_e001_bad_backend_path(settings):
