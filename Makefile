@@ -45,7 +45,12 @@ demo: $(VENV)/.installed-demo
 	@echo "Serving the demo on http://$(DEMO_ADDR)/  (log in as demo / demo)"
 	cd example && ../$(BIN)/python manage.py runserver $(DEMO_ADDR)
 
-bench: venv
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,docs,bench]'
+	touch $@
+
+## Benchmarks beside django-activity-stream (PostgreSQL at BENCH_DATABASE_URL, own redis-server).
+bench: venv $(VENV)/.installed-bench
 	$(BIN)/python -m bench
 
 clean:
