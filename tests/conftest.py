@@ -12,6 +12,8 @@ from tests.servers import RedisCluster, RedisServer
 #: needs setup, a branch in ``follow_backend`` below).
 FOLLOW_BACKENDS = [
     pytest.param("database", id="database"),
+    pytest.param("redis", id="redis", marks=pytest.mark.redis),
+    pytest.param("redis_cluster", id="redis_cluster", marks=[pytest.mark.redis, pytest.mark.cluster]),
 ]
 
 
@@ -57,7 +59,17 @@ def follow_backend(request, settings):
     name = request.param
     if name == "database":
         settings.SEQUERE_BACKEND_CLASS = "sequere.backends.database.DatabaseBackend"
-    else:  # pragma: no cover - redis params add their own setup
+    elif name in ("redis", "redis_cluster"):
+        from tests.backends.redis_helpers import configure_redis_backend
+
+        if name == "redis":
+            url = request.getfixturevalue("redis_url")
+        else:
+            url = request.getfixturevalue("redis_cluster").url
+        with configure_redis_backend(settings, url):
+            yield name
+        return
+    else:  # pragma: no cover
         raise AssertionError(f"unknown follow backend {name!r}")
     yield name
 

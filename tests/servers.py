@@ -94,6 +94,17 @@ class RedisServer:
         self.process = None
 
 
+def _cluster_port() -> int:
+    """A free port whose cluster bus port (port + 10000) is valid and free too."""
+    while True:
+        port = free_port()
+        if port + 10000 > 65535:
+            continue
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port + 10000)) != 0:
+                return port
+
+
 @dataclass
 class RedisCluster:
     """Three masters in cluster mode, slots split evenly, no replicas."""
@@ -112,7 +123,7 @@ class RedisCluster:
         import redis
 
         for _ in range(size):
-            server = RedisServer()
+            server = RedisServer(port=_cluster_port())
             server.extra_args = (
                 "--cluster-enabled",
                 "yes",
@@ -133,7 +144,10 @@ class RedisCluster:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             infos = [c.execute_command("CLUSTER INFO") for c in clients]
-            texts = [i if isinstance(i, str) else str(i) for i in infos]
+            # redis-py parses CLUSTER INFO into a dict; older versions return the raw text
+            texts = [
+                "\n".join(f"{k}:{v}" for k, v in i.items()) if isinstance(i, dict) else str(i) for i in infos
+            ]
             if all("cluster_state:ok" in t and f"cluster_known_nodes:{size}" in t for t in texts):
                 break
             time.sleep(0.1)

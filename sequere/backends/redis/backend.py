@@ -1,0 +1,274 @@
+"""Follow edges in Redis sorted sets (key layout in :mod:`sequere.backends.redis.keys`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from ...conf import sequere_settings
+from ...connections import get_client, is_cluster
+from ...refs import Edge, Ref
+from ...registration import registry
+from ...timeutils import from_micros, to_micros
+from ..base import FOLLOWERS, FOLLOWINGS, FRIENDS, BaseBackend
+from . import scripts
+from .errors import translate_errors, unavailable_errors
+from .keys import FOLLOWERS_CODE, FOLLOWINGS_CODE, FRIENDS_CODE, KeyBuilder
+
+CODE = {FOLLOWERS: FOLLOWERS_CODE, FOLLOWINGS: FOLLOWINGS_CODE, FRIENDS: FRIENDS_CODE}
+#: Edges per pipeline in bulk writes (``add_many``, ``remove_all``).
+WRITE_BATCH = 500
+
+
+class RedisBackend(BaseBackend):
+    """Stores each edge twice, in the follower's followings and the followed's followers.
+
+    Every list is split by the other side's identifier (one sorted set per type), so a filtered
+    list or count reads one set and an unfiltered one merges a few inside one Lua call. Friends
+    sets are kept by the same scripts that write the edges, each on its own resource's slot, so
+    they stay right whatever order two opposite follows arrive in.
+
+    On a single Redis a follow or unfollow is one script over both resources (one round trip,
+    atomic); on Redis Cluster it is one script per resource, both sent in one pipeline.
+    """
+
+    def __init__(self) -> None:
+        self._keys: KeyBuilder | None = None
+        self._client: Any = None
+        self._cluster = False
+        self._errors: tuple[type[BaseException], ...] = ()
+
+    # -- plumbing ----------------------------------------------------------------------------
+    @property
+    def keys(self) -> KeyBuilder:
+        """The key builder for ``SEQUERE_REDIS_PREFIX`` (built on first use)."""
+        if self._keys is None:
+            self._keys = KeyBuilder(sequere_settings.REDIS_PREFIX)
+        return self._keys
+
+    @property
+    def client(self) -> Any:
+        """The shared ``"follow"`` client from :func:`sequere.connections.get_client`."""
+        if self._client is None:
+            self._client = get_client("follow")
+            self._cluster = is_cluster(self._client)
+            self._errors = unavailable_errors()
+        return self._client
+
+    def _guard(self):
+        return translate_errors(self.client, self._errors)
+
+    @staticmethod
+    def _identifiers(identifier: str | None) -> list[str]:
+        if identifier is not None:
+            return [identifier]
+        return sorted(registry.get(model).identifier for model in registry.models)
+
+    def _side_calls(self, op: str, from_ref: Ref, to_ref: Ref) -> list[tuple[list[str], list[str]]]:
+        """(keys, members) of each resource's half of an edge: the follower's, then the followed's."""
+        k = self.keys
+        if op == "add":
+            return [
+                (k.keys(from_ref, "o", [to_ref.identifier]) + k.keys(from_ref, "i", [to_ref.identifier])
+                 + k.keys(from_ref, "m", [to_ref.identifier]), [to_ref.object_id]),
+                (k.keys(to_ref, "i", [from_ref.identifier]) + k.keys(to_ref, "o", [from_ref.identifier])
+                 + k.keys(to_ref, "m", [from_ref.identifier]), [from_ref.object_id]),
+            ]  # fmt: skip
+        return [
+            ([k.key(from_ref, "o", to_ref.identifier), k.key(from_ref, "m", to_ref.identifier)],
+             [to_ref.object_id]),
+            ([k.key(to_ref, "i", from_ref.identifier), k.key(to_ref, "m", from_ref.identifier)],
+             [from_ref.object_id]),
+        ]  # fmt: skip
+
+    def _write_calls(self, op: str, from_ref: Ref, to_ref: Ref, score: int | None = None) -> list:
+        """The script calls of one follow (``op="add"``) or unfollow: one, or one per slot."""
+        script = scripts.FOLLOW if op == "add" else scripts.UNFOLLOW
+        prefix = [str(score)] if op == "add" else []
+        sides = self._side_calls(op, from_ref, to_ref)
+        if not self._cluster:
+            (keys_a, member_a), (keys_b, member_b) = sides
+            return [(script, keys_a + keys_b, prefix + member_a + member_b)]
+        return [(script, keys, prefix + members) for keys, members in sides]
+
+    def _write(self, op: str, from_ref: Ref, to_ref: Ref, score: int | None = None) -> bool:
+        client = self.client
+        with self._guard():
+            calls = self._write_calls(op, from_ref, to_ref, score)
+            if len(calls) == 1:
+                script, keys, args = calls[0]
+                return script(client, keys, args) > 0
+            return any(result > 0 for result in scripts.run_many(client, calls))
+
+    # -- the contract --------------------------------------------------------------------------
+    def add(self, from_ref: Ref, to_ref: Ref, created_at: datetime) -> bool:
+        """One script (per slot on a cluster); ``ZADD NX`` keeps the first date when it exists."""
+        return self._write("add", from_ref, to_ref, to_micros(created_at))
+
+    def remove(self, from_ref: Ref, to_ref: Ref) -> bool:
+        """One script (per slot on a cluster) removing both halves and the friendship."""
+        return self._write("remove", from_ref, to_ref)
+
+    def exists(self, from_ref: Ref, to_ref: Ref) -> bool:
+        """One ``ZSCORE`` on the follower's followings."""
+        client = self.client
+        with self._guard():
+            key = self.keys.key(from_ref, FOLLOWINGS_CODE, to_ref.identifier)
+            return client.zscore(key, to_ref.object_id) is not None
+
+    def _edges(self, rows: list[Any], identifiers: list[str]) -> list[Edge]:
+        return [
+            Edge(Ref(identifiers[int(rows[j]) - 1], rows[j + 1]), from_micros(rows[j + 2]))
+            for j in range(0, len(rows), 3)
+        ]
+
+    def fetch(
+        self,
+        kind: str,
+        ref: Ref,
+        *,
+        identifier: str | None = None,
+        desc: bool = True,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> list[Edge]:
+        """One ``EVALSHA`` of ``fetch.lua`` over the ref's sets of ``kind`` (one per type)."""
+        identifiers = self._identifiers(identifier)
+        keys = self.keys.keys(ref, CODE[kind], identifiers)
+        client = self.client
+        with self._guard():
+            rows = scripts.FETCH(client, keys, ["1" if desc else "0", offset, -1 if limit is None else limit])
+        return self._edges(rows, identifiers)
+
+    def count(self, kind: str, ref: Ref, *, identifier: str | None = None) -> int:
+        """``ZCARD`` of the set (one call; a script summing the per-type sets when unfiltered)."""
+        client = self.client
+        with self._guard():
+            if identifier is not None:
+                return client.zcard(self.keys.key(ref, CODE[kind], identifier))
+            keys = self.keys.keys(ref, CODE[kind], self._identifiers(None))
+            return scripts.COUNT(client, keys, [])
+
+    def iter_refs(self, kind: str, ref: Ref, chunk_size: int = 100) -> Iterator[list[Ref]]:
+        """Keyset pages through ``after.lua``: one round trip per chunk, stable under writes."""
+        identifiers = self._identifiers(None)
+        keys = self.keys.keys(ref, CODE[kind], identifiers)
+        client = self.client
+        cursor: list[Any] = ["", 0, ""]
+        while True:
+            with self._guard():
+                rows = scripts.AFTER(client, keys, [chunk_size, *cursor])
+            if not rows:
+                return
+            yield [Ref(identifiers[int(rows[j]) - 1], rows[j + 1]) for j in range(0, len(rows), 3)]
+            if len(rows) < 3 * chunk_size:
+                return
+            cursor = [rows[-1], rows[-3], rows[-2]]
+
+    def remove_all(self, ref: Ref) -> int:
+        """Unfollow every edge of ``ref`` in pipelined batches, then delete its keys."""
+        client = self.client
+        removed = 0
+        identifiers = self._identifiers(None)
+        for code in (FOLLOWINGS_CODE, FOLLOWERS_CODE):
+            for identifier in identifiers:
+                key = self.keys.key(ref, code, identifier)
+                while True:
+                    with self._guard():
+                        members = client.zrange(key, 0, WRITE_BATCH - 1)
+                    if not members:
+                        break
+                    calls = []
+                    for member in members:
+                        other = Ref(identifier, member)
+                        pair = (ref, other) if code == FOLLOWINGS_CODE else (other, ref)
+                        calls.extend(self._write_calls("remove", *pair))
+                    with self._guard():
+                        scripts.run_many(client, calls)
+                    removed += len(members)
+        with self._guard():
+            client.delete(*[self.keys.key(ref, code, i) for code in CODE.values() for i in identifiers])
+        return removed
+
+    def add_many(self, edges: Iterable[tuple[Ref, Ref, datetime]]) -> int:
+        """Pipelined follow scripts, :data:`WRITE_BATCH` edges per round trip; returns new edges."""
+        client = self.client
+        new = 0
+        batch: list[tuple[Ref, Ref, datetime]] = []
+
+        def flush() -> int:
+            calls, owners = [], []
+            for index, (from_ref, to_ref, created_at) in enumerate(batch):
+                edge_calls = self._write_calls("add", from_ref, to_ref, to_micros(created_at))
+                calls.extend(edge_calls)
+                owners.extend([index] * len(edge_calls))
+            with self._guard():
+                results = scripts.run_many(client, calls)
+            batch.clear()
+            return len({owner for owner, result in zip(owners, results, strict=True) if result > 0})
+
+        for edge in edges:
+            batch.append(edge)
+            if len(batch) >= WRITE_BATCH:
+                new += flush()
+        if batch:
+            new += flush()
+        return new
+
+    def _scan_keys(self, code: str) -> Iterator[str]:
+        client = self.client
+        with self._guard():
+            yield from client.scan_iter(match=self.keys.pattern(code), count=1000)
+
+    def iter_edges(self, chunk_size: int = 1000) -> Iterator[list[tuple[Ref, Ref, datetime]]]:
+        """Every edge, read from the followings sets found by ``SCAN`` (all nodes of a cluster)."""
+        client = self.client
+        chunk: list[tuple[Ref, Ref, datetime]] = []
+        for key in self._scan_keys(FOLLOWINGS_CODE):
+            from_ref, _, identifier = self.keys.parse(key)
+            start = 0
+            while True:
+                with self._guard():
+                    rows = client.zrange(key, start, start + chunk_size - 1, withscores=True)
+                chunk.extend(
+                    (from_ref, Ref(identifier, member), from_micros(score)) for member, score in rows
+                )
+                while len(chunk) >= chunk_size:
+                    yield chunk[:chunk_size]
+                    del chunk[:chunk_size]
+                if len(rows) < chunk_size:
+                    break
+                start += chunk_size
+        if chunk:
+            yield chunk
+
+    def total_edges(self) -> int:
+        """How many edges are stored: the sum of ``ZCARD`` over every followings set."""
+        client = self.client
+        total = 0
+        batch: list[str] = []
+        for key in self._scan_keys(FOLLOWINGS_CODE):
+            batch.append(key)
+            if len(batch) >= 1000:
+                total += self._zcard_sum(client, batch)
+                batch = []
+        return total + self._zcard_sum(client, batch)
+
+    def _zcard_sum(self, client: Any, keys: list[str]) -> int:
+        if not keys:
+            return 0
+        with self._guard():
+            pipe = client.pipeline(transaction=False)
+            for key in keys:
+                pipe.zcard(key)
+            return sum(pipe.execute())
+
+    def audit(self, fix: bool = False) -> dict:
+        """Check (and with ``fix`` repair) that both halves of every edge and every friends set agree.
+
+        See :func:`sequere.backends.redis.audit.audit` for what is checked.
+        """
+        from .audit import audit
+
+        return audit(self, fix=fix)

@@ -1,0 +1,56 @@
+-- The next ARGV[1] entries, oldest first, strictly after a cursor, across one sorted set per
+-- identifier (KEYS, in identifier order). The cursor is ARGV[2] score, ARGV[3] key index,
+-- ARGV[4] member; an empty score starts at the beginning. Keyset pagination: entries added or
+-- removed meanwhile never shift the cursor. Returns flat (key index, member, score) triples.
+local limit = tonumber(ARGV[1])
+local cursor_score = ARGV[2]
+local cursor_index = tonumber(ARGV[3])
+local cursor_member = ARGV[4]
+
+local function bytes_less(a, b)
+  local n = math.min(#a, #b)
+  for k = 1, n do
+    local x, y = string.byte(a, k), string.byte(b, k)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+
+local function start_of(i, key)
+  if cursor_score == '' then return 0 end
+  if i < cursor_index then return redis.call('ZCOUNT', key, '-inf', cursor_score) end
+  if i > cursor_index then return redis.call('ZCOUNT', key, '-inf', '(' .. cursor_score) end
+  local rank = redis.call('ZRANK', key, cursor_member)
+  if rank and tonumber(redis.call('ZSCORE', key, cursor_member)) == tonumber(cursor_score) then
+    return rank + 1
+  end
+  -- the cursor member is gone: binary search among the entries sharing its score
+  local lo = redis.call('ZCOUNT', key, '-inf', '(' .. cursor_score)
+  local hi = redis.call('ZCOUNT', key, '-inf', cursor_score)
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    local member = redis.call('ZRANGE', key, mid, mid)[1]
+    if bytes_less(cursor_member, member) then hi = mid else lo = mid + 1 end
+  end
+  return lo
+end
+
+local all = {}
+for i = 1, #KEYS do
+  local start = start_of(i, KEYS[i])
+  local rows = redis.call('ZRANGE', KEYS[i], start, start + limit - 1, 'WITHSCORES')
+  for j = 1, #rows, 2 do
+    all[#all + 1] = {tonumber(rows[j + 1]), i, rows[j], rows[j + 1]}
+  end
+end
+table.sort(all, function(a, b)
+  if a[1] ~= b[1] then return a[1] < b[1] end
+  if a[2] ~= b[2] then return a[2] < b[2] end
+  return bytes_less(a[3], b[3])
+end)
+local out = {}
+for j = 1, math.min(#all, limit) do
+  local row = all[j]
+  out[#out + 1] = row[2]; out[#out + 1] = row[3]; out[#out + 1] = row[4]
+end
+return out
