@@ -96,7 +96,9 @@ class Registry:
 
     def get(self, model_or_instance: Any) -> ModelBase:
         """The options of a model or instance; :class:`NotRegisteredException` if none."""
-        model = model_or_instance if isinstance(model_or_instance, type) else type(model_or_instance)
+        # ``__class__`` rather than ``type()``: lazy proxies such as ``request.user`` report the
+        # class of the object they wrap.
+        model = model_or_instance if isinstance(model_or_instance, type) else model_or_instance.__class__
         options = self._by_model.get(model)
         if options is None and hasattr(model, "_meta"):
             options = self._by_model.get(model._meta.concrete_model)

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "sequere",
     "sequere.backends.database",
     "tests.testapp.apps.TestAppConfig",
+    "sequere.contrib.user",
 ]
 
 MIDDLEWARE = [

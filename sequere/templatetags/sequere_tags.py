@@ -3,6 +3,11 @@
 ``{{ project|identifier }}``, ``{{ project|followers_count }}``,
 ``{{ project|followers_count:"user" }}``, ``{{ user|followings_count }}``,
 ``{% if request.user|is_following:project %}``.
+
+And a follow/unfollow button for the logged-in user (needs ``sequere.contrib.user``'s URLs)::
+
+    {% sequere_follow_button project %}
+    {% sequere_follow_button project next="/projects/" show_count=True %}
 """
 
 from __future__ import annotations
@@ -10,6 +15,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.shortcuts import resolve_url
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import urlencode
 
 from .. import api
 from ..registration import registry
@@ -43,3 +53,54 @@ def is_following(from_instance: Any, to_instance: Any) -> bool:
     if from_instance == to_instance:
         return False
     return api.is_following(from_instance, to_instance)
+
+
+def _reverse(name: str) -> str:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        raise ImproperlyConfigured(
+            f"{{% sequere_follow_button %}} cannot find the URL named {name!r}; add "
+            "path('sequere/', include('sequere.contrib.user.urls')) to your URLconf."
+        ) from None
+
+
+@register.inclusion_tag("sequere/follow_button.html", takes_context=True)
+def sequere_follow_button(
+    context: template.Context, instance: Any, next: str | None = None, show_count: bool = False
+) -> dict[str, Any]:
+    """Render a follow/unfollow form for ``instance``: a real ``<form>``, so it works without JS.
+
+    Anonymous users get a "log in to follow" link; nothing is rendered for the user's own
+    object or when :meth:`~sequere.base.ModelBase.can_follow` says no. ``next`` is where the
+    view sends the browser back (default: the current page); ``show_count`` adds the number of
+    followers. The form carries ``data-sequere-*`` attributes for scripts that enhance it.
+    """
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    if next is None and request is not None:
+        next = request.get_full_path()
+    options = registry.get(instance)
+    data: dict[str, Any] = {"state": "hidden", "instance": instance, "show_count": show_count}
+    if show_count:
+        data["followers_count"] = api.get_followers_count(instance)
+    if user is None or not user.is_authenticated:
+        login_url = resolve_url(settings.LOGIN_URL)
+        if next:
+            login_url = f"{login_url}?{urlencode({'next': next})}"
+        data.update(state="login", login_url=login_url)
+        return data
+    if user == instance or not options.can_follow(user, instance):
+        return data
+    following = api.is_following(user, instance)
+    data.update(
+        state="form",
+        following=following,
+        identifier=options.identifier,
+        object_id=str(instance.pk),
+        next=next or "",
+        follow_url=_reverse("sequere_follow"),
+        unfollow_url=_reverse("sequere_unfollow"),
+    )
+    data["action_url"] = data["unfollow_url"] if following else data["follow_url"]
+    return data

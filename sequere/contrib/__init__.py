@@ -1,0 +1,1 @@
+"""Optional apps built on the sequere core; the core never imports them."""

@@ -1,0 +1,189 @@
+"""``FollowView`` and ``UnFollowView``: the logged-in user follows or unfollows one object.
+
+Both answer ``POST`` only, with the fields ``identifier`` (the sequere identifier of the object's
+model) and ``object_id`` (its primary key, any type). Fetch/XHR callers that send
+``Accept: application/json`` get the user's counts as JSON; forms get a redirect to the
+``redirect_url`` or ``next`` field when it points to this site, else to a safe default.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+
+from ... import api
+from ...base import ModelBase
+from ...exceptions import (
+    AlreadyFollowingException,
+    InvalidInstanceException,
+    NotFollowingException,
+    NotRegisteredException,
+)
+from ...registration import registry
+
+__all__ = ["BaseFollowView", "FollowView", "UnFollowView", "follow_counts"]
+
+REDIRECT_FIELDS = ("redirect_url", "next")
+
+
+class RequestError(Exception):
+    """The request names no object sequere can find; answered with ``status`` and the message."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def follow_counts(user: Any, instance: Any, identifier: str, following: bool) -> dict[str, Any]:
+    """The JSON body of both views.
+
+    ``followers_count`` / ``followings_count`` are the user's, the ``<identifier>_...`` pair the
+    same counts restricted to the object's type, ``following`` whether the user now follows the
+    object (as the caller knows it) and ``object_followers_count`` how many follow the object.
+    """
+    return {
+        "followers_count": api.get_followers_count(user),
+        "followings_count": api.get_followings_count(user),
+        f"{identifier}_followers_count": api.get_followers_count(user, identifier=identifier),
+        f"{identifier}_followings_count": api.get_followings_count(user, identifier=identifier),
+        "following": following,
+        "object_followers_count": api.get_followers_count(instance),
+    }
+
+
+@method_decorator([csrf_protect, never_cache], name="dispatch")
+class BaseFollowView(View):
+    """Shared request handling; subclasses implement :meth:`apply`."""
+
+    http_method_names = ["post"]
+    #: Whether the user follows the object once :meth:`apply` returned.
+    following_after: bool
+    #: Where a form is sent when it names no safe ``redirect_url``/``next`` and the object has no
+    #: ``get_absolute_url()``.
+    success_url = "/"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """Validate the fields, check permissions, follow or unfollow, then answer."""
+        if not request.user.is_authenticated:
+            if self.wants_json():
+                return JsonResponse({"error": "Log in to follow."}, status=401)
+            return redirect_to_login(self.get_redirect_url(None))
+        try:
+            options, instance = self.get_object()
+        except RequestError as exc:
+            return self.error(str(exc), status=exc.status)
+        if not options.can_follow(request.user, instance):
+            return self.error("You may not follow this object.", status=403)
+        try:
+            self.apply(request.user, instance)
+        except InvalidInstanceException as exc:  # following yourself
+            return self.error(str(exc), status=400)
+        if self.wants_json():
+            body = follow_counts(request.user, instance, options.identifier, self.following_after)
+            return JsonResponse(body)
+        return HttpResponseRedirect(self.get_redirect_url(instance))
+
+    def apply(self, user: Any, instance: Any) -> None:
+        """Follow or unfollow ``instance``; an already reached state is not an error."""
+        raise NotImplementedError
+
+    def get_object(self) -> tuple[ModelBase, Any]:
+        """The registered options and the instance named by the POST fields.
+
+        Raises :class:`RequestError` with status 400 on a missing or unknown identifier or a
+        malformed id, and with status 404 when no such row exists.
+        """
+        data = self.request.POST
+        identifier = data.get("identifier", "").strip()
+        object_id = data.get("object_id", "").strip()
+        if not identifier or not object_id:
+            raise RequestError("Send both `identifier` and `object_id`.")
+        try:
+            options = registry.get_by_identifier(identifier)
+        except NotRegisteredException:
+            raise RequestError(f"Unknown identifier {identifier!r}.") from None
+        model = options.model
+        try:
+            pk = model._meta.pk.to_python(object_id)
+            instance = model._default_manager.filter(pk=pk).first()
+        except (ValidationError, ValueError, TypeError, OverflowError):
+            raise RequestError(f"Malformed object_id {object_id!r} for {identifier!r}.") from None
+        if instance is None:
+            raise RequestError(f"No {identifier} with id {object_id!r}.", status=404)
+        return options, instance
+
+    def wants_json(self) -> bool:
+        """Whether the caller asked for JSON (``Accept: application/json``) rather than a page."""
+        accept = self.request.headers.get("Accept", "")
+        return "application/json" in accept or self.request.headers.get("X-Requested-With") == (
+            "XMLHttpRequest"
+        )
+
+    def error(self, message: str, *, status: int) -> HttpResponse:
+        """An error answer: JSON ``{"error": ...}`` for JSON callers, plain text otherwise."""
+        if self.wants_json():
+            return JsonResponse({"error": message}, status=status)
+        return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+    def is_safe_url(self, url: str | None) -> bool:
+        """Whether ``url`` stays on this site (never an open redirect)."""
+        return bool(url) and url_has_allowed_host_and_scheme(
+            url, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
+        )
+
+    def get_redirect_url(self, instance: Any) -> str:
+        """``redirect_url`` or ``next`` when same-site, else the object's page, else ``success_url``."""
+        for field in REDIRECT_FIELDS:
+            url = self.request.POST.get(field) or self.request.GET.get(field)
+            if self.is_safe_url(url):
+                return url
+        get_absolute_url = getattr(instance, "get_absolute_url", None)
+        if get_absolute_url is not None:
+            url = get_absolute_url()
+            if self.is_safe_url(url):
+                return url
+        return self.success_url
+
+
+def _check_user_registered(user: Any) -> None:
+    if not registry.is_registered(user):
+        raise ImproperlyConfigured(
+            f"{user.__class__._meta.label} (the user model) is not registered with sequere; add "
+            "'sequere.contrib.user' to INSTALLED_APPS or register it in a sequere_registry.py module."
+        )
+
+
+class FollowView(BaseFollowView):
+    """The logged-in user follows the object; following it again answers the same counts."""
+
+    following_after = True
+
+    def apply(self, user: Any, instance: Any) -> None:
+        """Follow ``instance``; ignore :class:`~sequere.exceptions.AlreadyFollowingException`."""
+        _check_user_registered(user)
+        try:
+            api.follow(user, instance)
+        except AlreadyFollowingException:
+            pass
+
+
+class UnFollowView(BaseFollowView):
+    """The logged-in user stops following the object; unfollowing again changes nothing."""
+
+    following_after = False
+
+    def apply(self, user: Any, instance: Any) -> None:
+        """Unfollow ``instance``; ignore :class:`~sequere.exceptions.NotFollowingException`."""
+        _check_user_registered(user)
+        try:
+            api.unfollow(user, instance)
+        except NotFollowingException:
+            pass

@@ -1,0 +1,3 @@
+"""A URLconf that forgot ``include("sequere.contrib.user.urls")``."""
+
+urlpatterns: list = []
