@@ -96,3 +96,20 @@ class BaseBackend(abc.ABC):
         Backends that can enumerate their whole store implement it (used by ``sequere_migrate``).
         """
         raise NotImplementedError(f"{type(self).__name__} cannot list all of its edges.")
+
+    def total_edges(self) -> int:
+        """How many edges are stored in all (``sequere_migrate`` shows and verifies it).
+
+        The default counts what :meth:`iter_edges` yields; backends override it with a cheap count.
+        """
+        return sum(len(chunk) for chunk in self.iter_edges())
+
+    def audit(self, fix: bool = False) -> dict:
+        """Optional: check the store's internal consistency (``manage.py sequere_check``).
+
+        Returns ``{"checked": int, "problems": [str, ...], "fixed": int}``: how many edges were
+        examined, one readable line per inconsistency found, and how many repairs were made
+        (always 0 unless ``fix``). Backends whose store cannot disagree with itself need not
+        implement it; the default raises NotImplementedError.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no consistency audit.")

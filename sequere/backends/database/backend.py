@@ -154,6 +154,10 @@ class DatabaseBackend(BaseBackend):
         Follow._default_manager.bulk_create(objs, batch_size=1000, ignore_conflicts=True)
         return self._edges().count() - before
 
+    def total_edges(self) -> int:
+        """One ``COUNT(*)`` over the follow table."""
+        return self._edges().count()
+
     def iter_edges(self, chunk_size: int = 1000) -> Iterator[list[tuple[Ref, Ref, datetime]]]:
         last_id = 0
         fields = ("id", "from_identifier", "from_object_id", "to_identifier", "to_object_id", "created_at")
