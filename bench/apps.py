@@ -1,6 +1,20 @@
 """The benchmark app: registers the measured models with both actstream and sequere."""
 
+from __future__ import annotations
+
 from django.apps import AppConfig
+
+try:
+    from sequere.contrib.timeline import Action
+except ImportError:  # the timeline is not in this checkout
+    Action = None
+
+if Action is not None:
+
+    class LikeAction(Action):
+        """A user likes a group."""
+
+        verb = "like"
 
 
 class BenchConfig(AppConfig):
@@ -15,8 +29,14 @@ class BenchConfig(AppConfig):
         from django.contrib.auth.models import Group, User
 
         import sequere
+        from sequere.base import ModelBase
+
+        class UserSequere(ModelBase):
+            identifier = "user"
+            actions = (LikeAction,) if Action is not None else ()
 
         actstream_registry.register(User, Group)
-        for model in (User, Group):
-            if not sequere.registry.is_registered(model):
-                sequere.register(model)
+        if not sequere.registry.is_registered(User):
+            sequere.register(User, UserSequere)
+        if not sequere.registry.is_registered(Group):
+            sequere.register(Group)
