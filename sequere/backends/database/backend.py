@@ -9,6 +9,7 @@ from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Greatest
 
+from ...exceptions import InvalidInstanceException
 from ...refs import Edge, Ref
 from ..base import FOLLOWERS, FOLLOWINGS, FRIENDS, BaseBackend
 
@@ -38,6 +39,15 @@ class DatabaseBackend(BaseBackend):
     def add(self, from_ref: Ref, to_ref: Ref, created_at: datetime) -> bool:
         """Insert the row unless it exists: one ``INSERT ... ON CONFLICT DO NOTHING``."""
         Follow = _model()
+        longest = Follow._meta.get_field("from_object_id").max_length
+        for ref in (from_ref, to_ref):
+            if len(ref.object_id) > longest:
+                # checked here: PostgreSQL would raise a DataError, SQLite and MySQL cut or keep it
+                raise InvalidInstanceException(
+                    f"The {ref.identifier!r} pk {ref.object_id[:20]!r}... is {len(ref.object_id)} characters "
+                    f"long; the database follow backend stores pks of at most {longest}. Use a shorter "
+                    "primary key, or the Redis backend (SEQUERE_BACKEND_CLASS)."
+                )
         alias = router.db_for_write(Follow)
         connection = connections[alias]
         if connection.vendor not in ("postgresql", "sqlite", "mysql"):
