@@ -1,0 +1,134 @@
+"""Actions: what a resource did (``thoas like La classe americaine``), and the verbs registered for it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+
+from ...registration import registry
+from ...timeutils import from_micros, to_micros
+from .exceptions import InvalidActionException
+from .records import ActionRecord, check_data, new_action_id
+
+__all__ = ["Action", "get_actions"]
+
+
+class Action:
+    """Something ``actor`` did, optionally to ``target``, at ``date``; subclass it per verb::
+
+        class LikeAction(Action):
+            verb = "like"
+
+        LikeAction(actor=thoas, target=project, rating=5)
+
+    Extra keyword arguments are kept as :attr:`data` (they must serialize to JSON) and read back
+    as attributes (``action.rating``). Register the subclasses in the actor's
+    :class:`~sequere.base.ModelBase` ``actions``.
+    """
+
+    #: The verb stored with the action; every subclass sets its own.
+    verb: ClassVar[str | None] = None
+
+    def __init__(self, actor: Any, target: Any = None, date: datetime | None = None, **data: Any) -> None:
+        self.actor = actor
+        self.target = target
+        self.date = date if date is not None else timezone.now()
+        self.data = data
+        #: The stored id, set by :meth:`Timeline.save` (None before).
+        self.id: str | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        data = self.__dict__.get("data")
+        if data is not None and name in data:
+            return data[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __str__(self) -> str:
+        parts = [str(self.actor), str(self.verb)]
+        if self.target is not None:
+            parts.append(str(self.target))
+        return " ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self}>"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Action):
+            return NotImplemented
+        if self.id is None or other.id is None:
+            return self is other
+        return self.id == other.id
+
+    def __hash__(self) -> int:
+        return hash(self.id) if self.id is not None else id(self)
+
+    def to_record(self) -> ActionRecord:
+        """The plain record to store, validated: raises before anything is written.
+
+        :class:`InvalidActionException` when the class has no verb, the verb is not among the
+        actor model's registered ``actions``, or :attr:`data` does not serialize to JSON;
+        the core's exceptions when actor or target is unregistered or unsaved.
+        """
+        name = type(self).__name__
+        if not isinstance(self.verb, str) or not self.verb:
+            raise InvalidActionException(
+                f"{name} has no verb; set `verb = 'like'` (a non-empty string) on it."
+            )
+        actor_ref = registry.get_ref(self.actor)
+        target_ref = registry.get_ref(self.target) if self.target is not None else None
+        allowed = registry.get(self.actor).actions
+        if type(self) not in allowed:
+            model = type(self.actor).__name__
+            raise InvalidActionException(
+                f"{name} (verb {self.verb!r}) is not registered for {model}; add it to the `actions` of "
+                f"{model}'s ModelBase, e.g. `actions = ({name},)`, and register {model} with it."
+            )
+        return ActionRecord(
+            id=self.id or new_action_id(),
+            verb=self.verb,
+            actor=actor_ref,
+            target=target_ref,
+            date=to_micros(self.date),
+            data=check_data(self.data, name),
+        )
+
+    @classmethod
+    def from_record(cls, record: ActionRecord, actor: Any, target: Any = None) -> Action:
+        """Rebuild an action read from a backend (instances already loaded by the caller)."""
+        action = cls(actor=actor, target=target, date=from_micros(record.date), **record.data)
+        action.id = record.id
+        return action
+
+
+def get_actions(model: Any = None) -> dict[str, type[Action]]:
+    """Registered Action classes by verb: of one model (class, instance or identifier) or of all.
+
+    Raises ImproperlyConfigured when two different classes claim the same verb, or an entry of
+    some ``ModelBase.actions`` is not an :class:`Action` subclass with a verb.
+    """
+    if model is None:
+        sources = [registry.get(m) for m in registry.models]
+    elif isinstance(model, str):
+        sources = [registry.get_by_identifier(model)]
+    else:
+        sources = [registry.get(model)]
+    verbs: dict[str, type[Action]] = {}
+    for options in sources:
+        for action_class in options.actions:
+            if not (
+                isinstance(action_class, type) and issubclass(action_class, Action) and action_class.verb
+            ):
+                raise ImproperlyConfigured(
+                    f"{type(options).__name__}.actions holds {action_class!r}; list Action subclasses "
+                    "that set `verb`."
+                )
+            taken = verbs.setdefault(action_class.verb, action_class)
+            if taken is not action_class:
+                raise ImproperlyConfigured(
+                    f"Verb {action_class.verb!r} is claimed by both {taken.__qualname__} and "
+                    f"{action_class.__qualname__}; register one class per verb."
+                )
+    return verbs

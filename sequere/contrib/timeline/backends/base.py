@@ -1,0 +1,151 @@
+"""THE TIMELINE BACKEND CONTRACT: what every timeline storage backend does.
+
+Backends speak in :class:`~sequere.refs.Ref` and :class:`~sequere.contrib.timeline.records.ActionRecord`
+(plain data; dates are integer microseconds since the epoch), never in model instances or
+:class:`~sequere.contrib.timeline.Action` objects. Loading instances, filters given as models or
+Action classes, signals, fan-out and task queueing are written once, above the backends, in
+:mod:`sequere.contrib.timeline.timeline` and :mod:`sequere.contrib.timeline.fanout`.
+
+Vocabulary:
+
+* an *owner* is the resource a timeline belongs to (``Timeline(owner)``);
+* each owner has a ``"private"`` timeline (its own actions and those of what it follows) and a
+  ``"public"`` one (only the actions it saved as their actor);
+* a timeline holds action ids ordered by ``(record.date, record.id)``; the action itself is
+  stored once, in the backend's action store;
+* every timeline, and every filtered view of it (by verb, by target identifier, by both), keeps
+  at most ``SEQUERE_TIMELINE_MAX_LENGTH`` entries, the newest ones, trimmed on every write;
+* every write is idempotent: writing the same record again changes nothing, so tasks may retry.
+
+Constructors must do no I/O: connections are opened on first use.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+
+from ....refs import Ref
+from ..records import PRIVATE, PUBLIC, ActionRecord
+
+__all__ = ["BaseTimelineBackend", "PRIVATE", "PUBLIC"]
+
+
+class BaseTimelineBackend(abc.ABC):
+    """Stores actions once and keeps per-owner private/public timelines of their ids."""
+
+    #: True when writes join the caller's database transaction (and roll back with it).
+    joins_database_transaction: bool = False
+
+    @abc.abstractmethod
+    def store(self, record: ActionRecord, owner: Ref, *, public: bool) -> None:
+        """Store ``record`` in the action store and add it to ``owner``'s private timeline.
+
+        With ``public=True`` (the owner is the actor) it is added to ``owner``'s public timeline
+        too. Both timelines and all their filtered views are trimmed to the maximum length.
+        Storing the same record again (a retry) leaves everything as it was.
+        """
+
+    @abc.abstractmethod
+    def deliver(
+        self, records: Sequence[ActionRecord], owners: Sequence[Ref], *, since: int | None = None
+    ) -> int:
+        """Add every one of ``records`` (already stored) to the private timeline of every owner.
+
+        This is the fan-out write (one record, a chunk of followers) and the import on follow
+        (many records, one owner). When ``since`` is given (microseconds), an owner that stopped
+        following a record's actor at or after ``since`` (see :meth:`remove_actor`) does not get
+        it: the caller read "owner follows actor" at ``since``, and that may no longer be true.
+        Returns how many (record, owner) pairs were written, skipped ones excluded; 0 for empty
+        input. Timelines are trimmed to the maximum length.
+        """
+
+    @abc.abstractmethod
+    def retract(self, records: Sequence[ActionRecord], owners: Sequence[Ref]) -> int:
+        """Remove ``records`` from the private timelines of ``owners`` (a deleted action).
+
+        Returns how many (record, owner) entries were removed; 0 when none was there.
+        """
+
+    @abc.abstractmethod
+    def remove_actor(self, owner: Ref, actor: Ref, *, at: int) -> int:
+        """Remove every action whose actor is ``actor`` from ``owner``'s private timeline.
+
+        Also remembers that ``owner`` stopped following ``actor`` at ``at`` (microseconds), so a
+        later :meth:`deliver` with an older ``since`` skips ``owner`` (see :meth:`deliver`).
+        Returns how many actions were removed; 0 (and only the mark written) when there were none.
+        """
+
+    @abc.abstractmethod
+    def delete(self, record: ActionRecord, owner: Ref) -> bool:
+        """Delete ``record`` from the action store and from ``owner``'s private and public timelines.
+
+        Copies in other owners' timelines are removed by :meth:`retract`; until then readers skip
+        them. Returns True if the record was stored, False (and nothing changes) otherwise.
+        """
+
+    @abc.abstractmethod
+    def fetch(
+        self,
+        owner: Ref,
+        kind: str,
+        *,
+        verb: str | None = None,
+        target: str | None = None,
+        desc: bool = False,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> list[ActionRecord]:
+        """One page of ``owner``'s ``kind`` (``"private"``/``"public"``) timeline.
+
+        Ordered by ``(date, id)``, oldest first unless ``desc``. ``verb`` keeps one verb,
+        ``target`` one target identifier; both together keep actions matching both. ``offset``
+        and ``limit`` count timeline entries, so an entry whose record is gone or corrupt is
+        skipped (and logged, see :func:`~sequere.contrib.timeline.records.decode_records`) and the
+        page is shorter. Returns ``[]`` past the end or for an empty timeline. The cost is a
+        constant number of round trips whatever ``limit`` is.
+        """
+
+    @abc.abstractmethod
+    def count(
+        self,
+        owner: Ref,
+        kind: str,
+        *,
+        verb: str | None = None,
+        target: str | None = None,
+        after: int | None = None,
+    ) -> int:
+        """How many entries :meth:`fetch` pages through with the same filters; 0 when none.
+
+        ``after`` (microseconds) counts only entries dated strictly later (the unread count).
+        """
+
+    @abc.abstractmethod
+    def get_records(self, action_ids: Sequence[str]) -> dict[str, ActionRecord]:
+        """The stored records of ``action_ids``; ids not stored (or corrupt) are missing from the result."""
+
+    @abc.abstractmethod
+    def get_read_at(self, owner: Ref) -> int | None:
+        """When ``owner`` last marked its timeline as read (microseconds), or None if never."""
+
+    @abc.abstractmethod
+    def set_read_at(self, owner: Ref, at: int) -> None:
+        """Remember that ``owner`` read its timeline up to ``at`` (microseconds)."""
+
+    def import_actions(self, owner: Ref, source: Ref, *, limit: int, since: int | None = None) -> int:
+        """Copy the newest ``limit`` actions of ``source``'s public timeline into ``owner``'s private one.
+
+        ``since`` works as in :meth:`deliver`. Returns how many (record, owner) pairs were written.
+        The default reads one page with :meth:`fetch` and writes it with :meth:`deliver`.
+        """
+        if limit <= 0:
+            return 0
+        records = self.fetch(source, PUBLIC, desc=True, limit=limit)
+        return self.deliver(records, [owner], since=since)
+
+    def check_kind(self, kind: str) -> str:
+        """``kind`` if it is ``"private"`` or ``"public"``; ValueError naming both otherwise."""
+        if kind not in (PRIVATE, PUBLIC):
+            raise ValueError(f"timeline kind must be {PRIVATE!r} or {PUBLIC!r}, not {kind!r}.")
+        return kind

@@ -1,0 +1,276 @@
+"""The timeline API: ``Timeline(instance)`` saves actions and reads lazy, filtered lists of them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from ...registration import registry
+from ...timeutils import from_micros, to_micros
+from . import fanout, signals
+from .actions import Action, get_actions
+from .backends import PRIVATE, PUBLIC, BaseTimelineBackend, get_timeline_backend
+from .exceptions import InvalidActionException
+from .records import ActionRecord
+
+__all__ = ["Timeline", "ActionList"]
+
+logger = logging.getLogger("sequere.timeline")
+
+REPR_OUTPUT_SIZE = 20
+ITER_CHUNK_SIZE = 100
+
+
+def _verb(action: Any) -> str | None:
+    """Accept ``None``, a verb string, an Action subclass or an Action for ``action=``."""
+    if action is None or isinstance(action, str):
+        return action
+    if isinstance(action, Action) or (isinstance(action, type) and issubclass(action, Action)):
+        if action.verb:
+            return action.verb
+    raise InvalidActionException(
+        f"action= takes a verb string or an Action subclass with a verb, not {action!r}."
+    )
+
+
+def _target(target: Any) -> str | None:
+    """Accept ``None``, an identifier, a registered model or an instance for ``target=``."""
+    return None if target is None else registry.get_identifier(target)
+
+
+def build_actions(records: list[ActionRecord]) -> list[Action]:
+    """Actions for ``records``: one SQL query per model type among their actors and targets.
+
+    A record whose verb is no longer registered, or whose actor or target row is gone, is
+    skipped and logged.
+    """
+    refs = {record.actor for record in records}
+    refs.update(record.target for record in records if record.target is not None)
+    instances = registry.load(refs)
+    verbs = get_actions()
+    actions = []
+    for record in records:
+        action_class = verbs.get(record.verb)
+        actor = instances.get(record.actor)
+        target = instances.get(record.target) if record.target is not None else None
+        if action_class is None:
+            logger.warning(
+                "timeline: action %s has the unregistered verb %r; skipped", record.id, record.verb
+            )
+        elif actor is None:
+            logger.warning("timeline: actor %s of action %s is gone; skipped", record.actor, record.id)
+        elif record.target is not None and target is None:
+            logger.warning("timeline: target %s of action %s is gone; skipped", record.target, record.id)
+        else:
+            actions.append(action_class.from_record(record, actor, target))
+    return actions
+
+
+class ActionList:
+    """One owner's private or public timeline, optionally filtered, read lazily.
+
+    Supports ``len()``, :meth:`count`, slicing, indexing, iteration, truth and ``repr``, so
+    :class:`django.core.paginator.Paginator` accepts it. A slice costs a constant number of backend
+    round trips plus one SQL query per model type among the page's actors and targets.
+    """
+
+    def __init__(
+        self,
+        backend: BaseTimelineBackend,
+        owner: Any,
+        kind: str,
+        *,
+        verb: str | None = None,
+        target: str | None = None,
+        desc: bool = False,
+    ) -> None:
+        self.backend = backend
+        self.owner = owner
+        self.kind = kind
+        self.verb = verb
+        self.target = target
+        self.desc = desc
+        self._count: int | None = None
+
+    def count(self) -> int:
+        """How many entries the timeline holds with these filters (one backend call, cached)."""
+        if self._count is None:
+            self._count = self.backend.count(self.owner, self.kind, verb=self.verb, target=self.target)
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __bool__(self) -> bool:
+        return self.count() > 0
+
+    def _page(self, offset: int, limit: int | None) -> list[Action]:
+        records = self.backend.fetch(
+            self.owner,
+            self.kind,
+            verb=self.verb,
+            target=self.target,
+            desc=self.desc,
+            offset=offset,
+            limit=limit,
+        )
+        return build_actions(records)
+
+    def __getitem__(self, key: int | slice) -> Any:
+        if isinstance(key, slice):
+            if key.step not in (None, 1):
+                raise ValueError("timeline lists do not support slice steps.")
+            start, stop = key.start or 0, key.stop
+            if start < 0 or (stop is not None and stop < 0):
+                count = self.count()
+                start = max(count + start, 0) if start < 0 else start
+                stop = max(count + stop, 0) if stop is not None and stop < 0 else stop
+            if stop is not None and stop <= start:
+                return []
+            return self._page(start, None if stop is None else stop - start)
+        if not isinstance(key, int):
+            raise TypeError(f"timeline list indices must be integers or slices, not {type(key).__name__}.")
+        index = key + self.count() if key < 0 else key
+        page = self._page(index, 1) if index >= 0 else []
+        if not page:
+            raise IndexError("timeline index out of range")
+        return page[0]
+
+    def __iter__(self) -> Iterator[Action]:
+        offset = 0
+        while True:
+            records = self.backend.fetch(
+                self.owner,
+                self.kind,
+                verb=self.verb,
+                target=self.target,
+                desc=self.desc,
+                offset=offset,
+                limit=ITER_CHUNK_SIZE,
+            )
+            yield from build_actions(records)
+            if len(records) < ITER_CHUNK_SIZE:
+                return
+            offset += ITER_CHUNK_SIZE
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, list):
+            return list(self) == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        items = self[: REPR_OUTPUT_SIZE + 1]
+        if len(items) > REPR_OUTPUT_SIZE:
+            items[-1] = "...(remaining elements truncated)..."
+        return repr(items)
+
+
+class Timeline:
+    """The timelines of one registered instance (no I/O until a method is called).
+
+    ``save`` puts an action in the instance's private timeline, and, when the instance is the
+    action's actor, in its public timeline and (through a fan-out job) in every follower's
+    private timeline.
+    """
+
+    def __init__(self, instance: Any) -> None:
+        self.instance = instance
+        self.ref = registry.get_ref(instance)
+
+    def __repr__(self) -> str:
+        return f"<Timeline of {self.instance!r}>"
+
+    @property
+    def backend(self) -> BaseTimelineBackend:
+        """The configured timeline backend."""
+        return get_timeline_backend()
+
+    def save(self, action: Action) -> Action:
+        """Store ``action`` and fan it out; return it with :attr:`Action.id` set.
+
+        Raises :class:`~sequere.contrib.timeline.exceptions.InvalidActionException` (or the core's
+        exceptions for unregistered or unsaved instances) before anything is written.
+        """
+        if not isinstance(action, Action):
+            raise InvalidActionException(f"Timeline.save() takes an Action instance, not {action!r}.")
+        record = action.to_record()
+        sender = type(action)
+        signals.pre_save.send(sender=sender, instance=self.instance, timeline=self, action=action)
+        public = record.actor == self.ref
+        self.backend.store(record, self.ref, public=public)
+        action.id = record.id
+        signals.post_save.send(sender=sender, instance=self.instance, timeline=self, action=action)
+        if public:
+            fanout.enqueue("dispatch", record=record.to_dict())
+        return action
+
+    def delete(self, action: Action) -> bool:
+        """Delete a saved action from the store and from this owner's timelines.
+
+        When the owner is the actor, a fan-out job removes it from the followers' timelines too.
+        Returns False if it was not stored. Raises InvalidActionException for an unsaved action.
+        """
+        if not isinstance(action, Action) or action.id is None:
+            raise InvalidActionException(
+                f"Timeline.delete() takes an Action read from a timeline or returned by save(), "
+                f"not {action!r}."
+            )
+        record = action.to_record()
+        sender = type(action)
+        signals.pre_delete.send(sender=sender, instance=self.instance, timeline=self, action=action)
+        existed = self.backend.delete(record, self.ref)
+        signals.post_delete.send(sender=sender, instance=self.instance, timeline=self, action=action)
+        if existed and record.actor == self.ref:
+            fanout.enqueue("retract", record=record.to_dict())
+        return existed
+
+    def _list(self, kind: str, action: Any, target: Any, desc: bool) -> ActionList:
+        return ActionList(self.backend, self.ref, kind, verb=_verb(action), target=_target(target), desc=desc)
+
+    def get_private(self, action: Any = None, target: Any = None, desc: bool = False) -> ActionList:
+        """Actions of this owner and of what it follows, oldest first (``desc=True``: newest first).
+
+        ``action`` (a verb or an Action class) keeps one verb; ``target`` (an identifier, a model or
+        an instance) keeps actions whose target is of that type; both combine.
+        """
+        return self._list(PRIVATE, action, target, desc)
+
+    def get_public(self, action: Any = None, target: Any = None, desc: bool = False) -> ActionList:
+        """Actions this owner performed itself; filters as in :meth:`get_private`."""
+        return self._list(PUBLIC, action, target, desc)
+
+    def get_private_count(self, action: Any = None, target: Any = None) -> int:
+        """How many actions :meth:`get_private` lists with these filters."""
+        return self.backend.count(self.ref, PRIVATE, verb=_verb(action), target=_target(target))
+
+    def get_public_count(self, action: Any = None, target: Any = None) -> int:
+        """How many actions :meth:`get_public` lists with these filters."""
+        return self.backend.count(self.ref, PUBLIC, verb=_verb(action), target=_target(target))
+
+    def get_unread_count(self, action: Any = None, target: Any = None) -> int:
+        """How many private actions are dated after :attr:`read_at` (all of them if never read)."""
+        return self.backend.count(
+            self.ref,
+            PRIVATE,
+            verb=_verb(action),
+            target=_target(target),
+            after=self.backend.get_read_at(self.ref),
+        )
+
+    def mark_as_read(self, at: datetime | None = None) -> datetime:
+        """Mark everything up to ``at`` (default: now) as read; return that moment."""
+        at = at if at is not None else timezone.now()
+        self.backend.set_read_at(self.ref, to_micros(at))
+        return at
+
+    @property
+    def read_at(self) -> datetime | None:
+        """When the timeline was last marked as read, or None if never."""
+        micros = self.backend.get_read_at(self.ref)
+        return None if micros is None else from_micros(micros)

@@ -1,0 +1,155 @@
+"""Timeline fixtures: the timeline backend parametrization and per-backend test harnesses.
+
+A new timeline backend joins every contract test by adding a ``pytest.param`` to
+``TIMELINE_BACKENDS`` and a harness class to ``HARNESSES`` (see :class:`Harness`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import contextmanager
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.contrib.timeline.counting import count_round_trips
+
+#: Timeline backends the contract suite runs against.
+TIMELINE_BACKENDS = [
+    pytest.param("redis", id="tl-redis", marks=pytest.mark.redis),
+    pytest.param("redis-cluster", id="tl-redis-cluster", marks=[pytest.mark.redis, pytest.mark.cluster]),
+]
+
+
+class Harness:
+    """How the contract suite drives one timeline backend.
+
+    ``configure`` sets the Django settings; ``round_trips()`` is a context manager whose result
+    has ``.value`` = round trips to the store inside the block (Redis commands or pipelines per
+    node; SQL queries for a database); ``page_round_trips`` bounds the cost of reading one page
+    and ``write_round_trips`` the cost of one ``store``/``deliver``/``remove_actor`` call;
+    ``corrupt(action_id)`` overwrites a stored action with something that is not JSON.
+    """
+
+    name = ""
+    page_round_trips = 0
+    write_round_trips = 0
+
+    def __init__(self, request: pytest.FixtureRequest, settings) -> None:
+        self.request = request
+        self.settings = settings
+
+    def configure(self) -> None:
+        raise NotImplementedError
+
+    def round_trips(self):
+        raise NotImplementedError
+
+    def corrupt(self, action_id: str) -> None:
+        raise NotImplementedError
+
+    def cleanup(self) -> None:
+        """Remove what the test stored."""
+
+
+class RedisHarness(Harness):
+    """The Redis backend on the suite's standalone server, under a prefix of its own."""
+
+    name = "redis"
+    #: one ZRANGE, one MGET
+    page_round_trips = 2
+    write_round_trips = 1
+
+    def connection(self):
+        return self.request.getfixturevalue("redis_url")
+
+    client_class = "tests.contrib.timeline.counting.CountingRedis"
+
+    def configure(self) -> None:
+        self.prefix = f"sequere-test:{uuid.uuid4().hex[:12]}:timeline"
+        self.settings.SEQUERE_TIMELINE_BACKEND_CLASS = "sequere.contrib.timeline.backends.redis.RedisBackend"
+        self.settings.SEQUERE_TIMELINE_REDIS_CONNECTION = self.connection()
+        self.settings.SEQUERE_TIMELINE_CONNECTION_CLASS = self.client_class
+        self.settings.SEQUERE_TIMELINE_REDIS_PREFIX = self.prefix
+
+    def round_trips(self):
+        return count_round_trips()
+
+    def raw_client(self):
+        from sequere.connections import build_client
+
+        return build_client(self.settings.SEQUERE_TIMELINE_REDIS_CONNECTION)
+
+    def corrupt(self, action_id: str) -> None:
+        from sequere.contrib.timeline.backends.keys import KeyBuilder
+
+        client = self.raw_client()
+        client.set(KeyBuilder(self.prefix).action(action_id), "{not json")
+        client.close()
+
+    def cleanup(self) -> None:
+        client = self.raw_client()
+        keys = list(client.scan_iter(match=f"{self.prefix}*", count=1000))
+        for key in keys:
+            client.delete(key)
+        client.close()
+
+
+class RedisClusterHarness(RedisHarness):
+    """The Redis backend on the suite's 3-node cluster."""
+
+    name = "redis-cluster"
+    #: one ZRANGE, then one GET pipeline per node
+    page_round_trips = 4
+    #: one pipeline per node touched
+    write_round_trips = 3
+    client_class = "tests.contrib.timeline.counting.CountingRedisCluster"
+
+    def connection(self):
+        return self.request.getfixturevalue("redis_cluster").url
+
+
+class SQLRoundTrips:
+    """``round_trips()`` for database backends: SQL queries on the default connection."""
+
+    @contextmanager
+    def round_trips(self):
+        class Result:
+            value = 0
+
+        result = Result()
+        with CaptureQueriesContext(connection) as queries:
+            yield result
+        result.value = len(queries)
+
+
+HARNESSES: dict[str, type[Harness]] = {
+    "redis": RedisHarness,
+    "redis-cluster": RedisClusterHarness,
+}
+
+
+@pytest.fixture(params=TIMELINE_BACKENDS)
+def timeline_harness(request, settings):
+    """Configure one timeline backend for the test and yield its :class:`Harness`."""
+    harness = HARNESSES[request.param](request, settings)
+    harness.configure()
+    try:
+        yield harness
+    finally:
+        harness.cleanup()
+
+
+@pytest.fixture
+def timeline_backend(timeline_harness):
+    """The configured timeline backend instance."""
+    from sequere.contrib.timeline.backends import get_timeline_backend
+
+    return get_timeline_backend()
+
+
+@pytest.fixture
+def inline_fanout(settings):
+    """Fan out in the test process (no Celery)."""
+    settings.SEQUERE_TIMELINE_FANOUT = "inline"
