@@ -38,6 +38,40 @@ class Script:
 Call = tuple[Script, list[str], list[Any]]
 
 
+class _KeyedScripts:
+    """Policy resolver telling redis-py's cluster pipeline that EVAL/EVALSHA route by their keys.
+
+    Without it, redis-py 8's ``ClusterPipeline`` asks a node ``COMMAND GETKEYS`` for every queued
+    script call (an extra round trip each) before routing it by the same keys.
+    """
+
+    def __init__(self, fallback: Any, policies: Any) -> None:
+        self._fallback = fallback
+        self._policies = policies
+
+    def resolve(self, command_name: str) -> Any:
+        if command_name in ("eval", "evalsha"):
+            return self._policies
+        return self._fallback.resolve(command_name)
+
+    def with_fallback(self, fallback: Any) -> Any:
+        return _KeyedScripts(fallback, self._policies)
+
+
+def pipeline(client: Any) -> Any:
+    """A non-transactional pipeline; on a cluster one that routes scripts without extra calls."""
+    pipe = client.pipeline(transaction=False)
+    resolver = getattr(pipe, "_policy_resolver", None)
+    if resolver is not None:
+        try:
+            from redis._parsers.commands import CommandPolicies, RequestPolicy, ResponsePolicy
+        except ImportError:  # pragma: no cover - redis-py without command policies
+            return pipe
+        keyed = CommandPolicies(RequestPolicy.DEFAULT_KEYED, ResponsePolicy.DEFAULT_KEYED)
+        pipe._policy_resolver = _KeyedScripts(resolver, keyed)
+    return pipe
+
+
 def run_many(client: Any, calls: list[Call]) -> list[Any]:
     """Run ``calls`` in one pipeline (one round trip per server) and return their results.
 
@@ -47,13 +81,13 @@ def run_many(client: Any, calls: list[Call]) -> list[Any]:
     if not calls:
         return []
     exceptions = import_redis().exceptions
-    pipe = client.pipeline(transaction=False)
+    pipe = pipeline(client)
     for script, keys, args in calls:
         pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
     results = pipe.execute(raise_on_error=False)
     missing = [i for i, result in enumerate(results) if isinstance(result, exceptions.NoScriptError)]
     if missing:
-        pipe = client.pipeline(transaction=False)
+        pipe = pipeline(client)
         for i in missing:
             script, keys, args = calls[i]
             pipe.execute_command("EVAL", script.source, len(keys), *keys, *args)

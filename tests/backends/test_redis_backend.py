@@ -1,0 +1,285 @@
+"""Behaviour of the Redis follow backend beyond the shared contract: round trips, atomic halves,
+friends under every interleaving, ordering across types, cursors, pruning, bulk paths, audit."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from redis.crc import key_slot
+
+from sequere.backends import FOLLOWERS, FOLLOWINGS, FRIENDS, get_backend
+from sequere.backends.redis import scripts
+from sequere.models import follow, get_followers, unfollow
+from sequere.refs import Ref
+from sequere.timeutils import to_micros
+from tests.backends.redis_helpers import round_trips
+from tests.testapp.models import Project, User
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=dt_timezone.utc)
+A, B, C = Ref("user", "a"), Ref("user", "b"), Ref("project", "c")
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def nodes_for(backend, *refs) -> int:
+    """How many servers the keys of ``refs`` live on (1 on a single Redis)."""
+    client = backend.client
+    if not backend._cluster:
+        return 1
+    slots = {key_slot(backend.keys.tag(ref).encode()) for ref in refs}
+    return len({client.nodes_manager.get_node_from_slot(slot).name for slot in slots})
+
+
+def test_building_the_backend_does_no_io(settings):
+    settings.SEQUERE_BACKEND_CLASS = "sequere.backends.redis.RedisBackend"
+    settings.SEQUERE_REDIS_CONNECTION = "redis://127.0.0.1:1/0"  # nothing listens there
+    settings.SEQUERE_REDIS_CONNECTION_CLASS = "tests.backends.redis_helpers.CountingRedis"
+    with round_trips() as sent:
+        backend = get_backend()
+        assert backend._client is None
+    assert sent[0] == 0
+
+
+def test_round_trips_per_operation(redis_backend):
+    backend = redis_backend
+    backend.add(A, B, at(0))  # warm: scripts cached on both nodes, cluster slots known
+    backend.remove(A, B)
+    for ref in (A, B):
+        backend.fetch(FOLLOWERS, ref)
+        backend.count(FOLLOWERS, ref)
+    hops = nodes_for(backend, A, B)
+    assert hops <= 2
+    with round_trips() as sent:
+        assert backend.add(A, B, at(1)) is True
+    assert sent[0] == hops
+    with round_trips() as sent:
+        assert backend.add(A, B, at(2)) is False
+    assert sent[0] == hops
+    for call, expected in [
+        (lambda: backend.exists(A, B), True),
+        (lambda: backend.count(FOLLOWERS, B), 1),
+        (lambda: backend.count(FOLLOWERS, B, identifier="user"), 1),
+        (lambda: [e.ref for e in backend.fetch(FOLLOWERS, B)], [A]),
+        (lambda: [e.ref for e in backend.fetch(FOLLOWINGS, A, identifier="user", limit=5)], [B]),
+    ]:
+        with round_trips() as sent:
+            assert call() == expected
+        assert sent[0] == 1
+    with round_trips() as sent:
+        assert backend.remove(A, B) is True
+    assert sent[0] == hops
+    with round_trips() as sent:
+        assert backend.remove(A, B) is False
+    assert sent[0] == hops
+
+
+def test_unknown_script_falls_back_to_eval_once(single_redis_backend):
+    backend = single_redis_backend
+    backend.add(A, B, at(0))
+    backend.client.script_flush()
+    with round_trips() as sent:
+        assert backend.add(B, A, at(1)) is True
+    assert sent[0] == 2  # EVALSHA answered NOSCRIPT, then EVAL (which caches it)
+    with round_trips() as sent:
+        assert backend.remove(B, A) is True
+    assert sent[0] == 2  # the unfollow script was unknown too
+    with round_trips() as sent:
+        assert backend.add(B, A, at(2)) is True
+    assert sent[0] == 1
+
+
+def test_pipelined_calls_fall_back_to_eval(redis_backend):
+    backend = redis_backend
+    backend.add(A, B, at(0))
+    backend.client.script_flush()
+    assert backend.add_many([(B, A, at(1)), (C, A, at(2))]) == 2
+    assert backend.count(FRIENDS, A) == 1
+
+
+@pytest.mark.parametrize("size", [20, 200])
+def test_followers_page_is_one_round_trip_and_one_query_per_type(redis_backend, size):
+    target = User.objects.create(username="target")
+    people = User.objects.bulk_create([User(username=f"u{i}") for i in range(size)])
+    projects = Project.objects.bulk_create([Project(name=f"p{i}") for i in range(size)])
+    for user, project in zip(people, projects, strict=True):
+        follow(user, target)
+        follow(project, target)
+    get_followers(target)[:1]  # warm
+    with round_trips() as sent, CaptureQueriesContext(connection) as queries:
+        page = get_followers(target)[:size]
+    assert len(page) == size
+    assert sent[0] == 1
+    assert len(queries) == len({type(obj) for obj, _ in page}) == 2
+
+
+def _apply(backend, op, from_ref, to_ref, side, score=None):
+    keys, members = backend._side_calls(op, from_ref, to_ref)[side]
+    script = scripts.FOLLOW if op == "add" else scripts.UNFOLLOW
+    args = [str(score), *members] if op == "add" else members
+    return script(backend.client, keys, args)
+
+
+def test_friends_are_right_in_every_interleaving_of_two_opposite_follows(redis_backend):
+    """On a cluster each half of a follow runs on its own node, in any order: try them all."""
+    backend = redis_backend
+    steps = [("add", A, B, 0, 10), ("add", A, B, 1, 10), ("add", B, A, 0, 20), ("add", B, A, 1, 20)]
+    for order in itertools.permutations(steps):
+        for op, from_ref, to_ref, side, seconds in order:
+            _apply(backend, op, from_ref, to_ref, side, to_micros(at(seconds)))
+        for ref, other in ((A, B), (B, A)):
+            [edge] = backend.fetch(FRIENDS, ref)
+            assert edge.ref == other and edge.created_at == at(20)
+        backend.remove(A, B)
+        assert backend.count(FRIENDS, A) == backend.count(FRIENDS, B) == 0
+        backend.remove(B, A)
+
+
+def test_unfollow_racing_a_follow_leaves_no_stale_friend(redis_backend):
+    backend = redis_backend
+    backend.add(A, B, at(0))
+    steps = [("add", B, A, 0), ("add", B, A, 1), ("remove", A, B, 0), ("remove", A, B, 1)]
+    for order in itertools.permutations(steps):
+        backend.add(A, B, at(0))
+        for op, from_ref, to_ref, side in order:
+            _apply(backend, op, from_ref, to_ref, side, to_micros(at(5)) if op == "add" else None)
+        assert backend.count(FRIENDS, A) == backend.count(FRIENDS, B) == 0
+        assert backend.exists(B, A) and not backend.exists(A, B)
+        backend.remove(B, A)
+
+
+def test_retried_writes_change_nothing(redis_backend):
+    backend = redis_backend
+    assert backend.add(A, B, at(1)) is True
+    assert backend.add(A, B, at(9)) is False
+    assert _apply(backend, "add", A, B, 0, to_micros(at(9))) == 0
+    assert _apply(backend, "add", A, B, 1, to_micros(at(9))) == 0
+    assert [e.created_at for e in backend.fetch(FOLLOWERS, B)] == [at(1)]
+    assert [e.created_at for e in backend.fetch(FOLLOWINGS, A)] == [at(1)]
+    assert backend.count(FOLLOWERS, B) == backend.count(FOLLOWINGS, A) == 1
+    assert backend.remove(A, B) is True
+    assert _apply(backend, "remove", A, B, 1) == 0
+    assert backend.count(FOLLOWERS, B) == 0
+
+
+def test_a_retry_completes_a_half_written_follow(redis_backend):
+    backend = redis_backend
+    _apply(backend, "add", A, B, 0, to_micros(at(1)))  # the followed's node was lost
+    assert backend.count(FOLLOWERS, B) == 0
+    assert backend.add(A, B, at(2)) is True
+    assert [e.ref for e in backend.fetch(FOLLOWERS, B)] == [A]
+
+
+def test_lists_merge_types_by_date_then_ref(redis_backend):
+    backend = redis_backend
+    target = Ref("team", "t")
+    dates = [0, 5, 5, 5, 1, 9, 3, 3, 7, 5]
+    edges = []
+    for i, seconds in enumerate(dates):
+        edges.append((Ref("user" if i % 2 else "project", f"m{i % 3}{i}"), target, at(seconds)))
+    assert backend.add_many(edges) == len(edges)
+    expected = sorted((e[2], e[0].identifier, e[0].object_id) for e in edges)
+    for desc in (False, True):
+        want = list(reversed(expected)) if desc else expected
+        for offset in range(len(edges) + 1):
+            for limit in (None, 1, 3, 20):
+                got = backend.fetch(FOLLOWERS, target, desc=desc, offset=offset, limit=limit)
+                end = None if limit is None else offset + limit
+                assert [(e.created_at, *e.ref) for e in got] == want[offset:end]
+    assert backend.count(FOLLOWERS, target) == 10
+    assert backend.count(FOLLOWERS, target, identifier="user") == 5
+
+
+def test_iter_refs_walks_oldest_first_in_chunks(redis_backend):
+    backend = redis_backend
+    target = Ref("user", "target")
+    # 250 followers of two types, many sharing a date (as a bulk import would)
+    edges = [(Ref("user" if i % 3 else "project", f"{i:04d}"), target, at(i // 7)) for i in range(250)]
+    backend.add_many(edges)
+    expected = [ref for ref, _, _ in sorted(edges, key=lambda e: (e[2], e[0].identifier, e[0].object_id))]
+    next(backend.iter_refs(FOLLOWERS, target))  # the script is cached from here on
+    with round_trips() as sent:
+        chunks = list(backend.iter_refs(FOLLOWERS, target, chunk_size=100))
+    assert [len(c) for c in chunks] == [100, 100, 50]
+    assert [ref for chunk in chunks for ref in chunk] == expected
+    assert sent[0] == 3
+
+
+def test_iter_refs_cursor_survives_removals(redis_backend):
+    backend = redis_backend
+    target = Ref("user", "target")
+    edges = [(Ref("user", f"{i:03d}"), target, at(i // 10)) for i in range(100)]
+    backend.add_many(edges)
+    seen = []
+    for chunk in backend.iter_refs(FOLLOWERS, target, chunk_size=15):
+        seen.extend(chunk)
+        backend.remove(chunk[-1], target)  # the cursor's own member disappears
+        backend.remove(chunk[0], target)
+    assert seen == [ref for ref, _, _ in edges]
+
+
+def test_remove_all_unlinks_both_directions(redis_backend):
+    backend = redis_backend
+    backend.add_many([(A, B, at(1)), (B, A, at(2)), (C, A, at(3)), (A, C, at(4)), (B, C, at(5))])
+    assert backend.remove_all(A) == 4
+    assert backend.count(FOLLOWINGS, B) == 1 and backend.count(FOLLOWERS, B) == 0
+    assert backend.count(FRIENDS, B) == backend.count(FRIENDS, C) == 0
+    assert backend.count(FOLLOWERS, C) == 1
+    client = backend.client
+    assert list(client.scan_iter(match=backend.keys.tag(A).replace("{", "\\{") + "*")) == []
+    assert backend.remove_all(A) == 0
+
+
+def test_rows_gone_for_long_are_pruned_from_redis(redis_backend):
+    target = User.objects.create(username="target")
+    ghost = User.objects.create(username="ghost")
+    alive = User.objects.create(username="alive")
+    backend = redis_backend
+    backend.add(Ref("user", str(ghost.pk)), Ref("user", str(target.pk)), timezone.now() - timedelta(hours=1))
+    follow(alive, target)
+    User.objects.filter(pk=ghost.pk)._raw_delete(using="default")
+    assert [u for u, _ in get_followers(target)] == [alive]
+    assert backend.count(FOLLOWERS, Ref("user", str(target.pk))) == 1
+    unfollow(alive, target)
+
+
+def test_iter_edges_and_total_edges(redis_backend):
+    backend = redis_backend
+    edges = {(Ref("user", str(i)), Ref("project", str(i % 17)), at(i)) for i in range(1200)}
+    assert backend.add_many(sorted(edges)) == 1200
+    assert backend.add_many(sorted(edges)) == 0
+    chunks = list(backend.iter_edges(chunk_size=500))
+    assert [len(c) for c in chunks] == [500, 500, 200]
+    assert {edge for chunk in chunks for edge in chunk} == edges
+    assert backend.total_edges() == 1200
+
+
+def test_audit_finds_and_repairs_drift(redis_backend):
+    backend = redis_backend
+    D = Ref("team", "d")
+    backend.add_many([(A, B, at(1)), (B, A, at(2)), (C, A, at(3)), (A, D, at(4))])
+    assert backend.audit() == {"checked": 4, "problems": [], "fixed": 0}
+    client, keys = backend.client, backend.keys
+    client.zrem(keys.key(A, "i", "project"), "c")  # half edge c -> a
+    client.zadd(keys.key(D, "i", "user"), {"a": to_micros(at(8))})  # dates differ for a -> d
+    client.zrem(keys.key(B, "m", "user"), "a")  # a friend lost
+    report = backend.audit()
+    assert report["fixed"] == 0 and len(report["problems"]) == 3, report
+    assert any("half edge: project:c -> user:a" in p for p in report["problems"])
+    assert any("dates differ: user:a -> team:d" in p for p in report["problems"])
+    assert any("friends of user:b" in p for p in report["problems"])
+    fixed = backend.audit(fix=True)
+    assert fixed["fixed"] == 3
+    assert backend.audit() == {"checked": 4, "problems": [], "fixed": 0}
+    assert [e.ref for e in backend.fetch(FRIENDS, B)] == [A]
+    assert backend.count(FOLLOWERS, A) == 2
+    assert [e.created_at for e in backend.fetch(FOLLOWERS, D)] == [at(4)]
