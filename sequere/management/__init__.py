@@ -1,0 +1,1 @@
+"""Management commands of sequere (``manage.py sequere_check``...)."""
