@@ -19,6 +19,7 @@ from tests.contrib.timeline.counting import count_round_trips
 TIMELINE_BACKENDS = [
     pytest.param("redis", id="tl-redis", marks=pytest.mark.redis),
     pytest.param("redis-cluster", id="tl-redis-cluster", marks=[pytest.mark.redis, pytest.mark.cluster]),
+    pytest.param("database", id="tl-database", marks=pytest.mark.django_db),
 ]
 
 
@@ -124,9 +125,16 @@ class SQLRoundTrips:
         result.value = len(queries)
 
 
+def _database_harness() -> type[Harness]:
+    from tests.contrib.timeline.database_harness import DatabaseHarness
+
+    return DatabaseHarness
+
+
 HARNESSES: dict[str, type[Harness]] = {
     "redis": RedisHarness,
     "redis-cluster": RedisClusterHarness,
+    "database": _database_harness(),
 }
 
 
