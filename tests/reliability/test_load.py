@@ -19,7 +19,6 @@ from django.conf import settings as django_settings
 from django.db import connection, connections
 
 from sequere.backends import get_backend
-from sequere.registration import registry
 from tests.reliability.workload import (
     FOLLOWED,
     UNFOLLOWED,
@@ -28,6 +27,7 @@ from tests.reliability.workload import (
     check_store,
     expected_edges,
     key_of,
+    rows_of,
     run_in_process,
     run_worker,
 )
@@ -85,11 +85,11 @@ def run_processes(resources: list, workers: int, ops: int) -> list[WorkerLog]:
         name: getattr(django_settings, name) for name in dir(django_settings) if name.startswith("SEQUERE_")
     }
     database_name = connection.settings_dict["NAME"] if connection.vendor == "postgresql" else None
-    keys = [key_of(registry.get_ref(obj)) for obj in resources]
+    rows = rows_of(resources)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = [
-            pool.submit(run_in_process, i, SEED + 1000 + i, ops, keys, overrides, database_name)
+            pool.submit(run_in_process, i, SEED + 1000 + i, ops, rows, overrides, database_name)
             for i in range(workers)
         ]
         return [future.result(timeout=600) for future in futures]
@@ -136,6 +136,15 @@ def test_threads_fast(resources, follow_backend, workers, ops):
     logs = run_threads(resources, workers, ops)
     figures = assert_consistent(resources, logs, workers, ops)
     assert figures["followed"] > 0 and figures["unfollowed"] > 0
+
+
+def test_threads_contended(resources, follow_backend):
+    """8 workers on 3 resources (6 edges): every call races another one on the same edge."""
+    skip_unless_concurrent_writes(follow_backend)
+    few = [resources[0], resources[20], resources[-1]]
+    logs = run_threads(few, 8, 150)
+    figures = assert_consistent(few, logs, 8, 150)
+    assert figures["refused"] > 0
 
 
 @pytest.mark.slow

@@ -125,16 +125,28 @@ def expected_edges(logs: list[WorkerLog]) -> tuple[set[Pair], dict[Pair, int]]:
     return {pair for pair, n in net.items() if n == 1}, dict(net)
 
 
-def build_instances(keys: list[Key]) -> list[Any]:
-    """Model instances for ``keys`` as if loaded from the database, without a query."""
+#: (identifier, field attnames, values): one row, enough to rebuild the instance in another process.
+Row = tuple[str, list[str], list[Any]]
+
+
+def rows_of(instances: list[Any]) -> list[Row]:
+    """Picklable rows of ``instances`` (every concrete field, so ``repr`` needs no query)."""
     from sequere.registration import registry
 
-    instances = []
-    for identifier, object_id in keys:
-        model = registry.get_by_identifier(identifier).model
-        pk = model._meta.pk.to_python(object_id)
-        instances.append(model.from_db("default", [model._meta.pk.attname], [pk]))
-    return instances
+    rows = []
+    for obj in instances:
+        names = [f.attname for f in obj._meta.concrete_fields]
+        rows.append((registry.get_identifier(obj), names, [getattr(obj, n) for n in names]))
+    return rows
+
+
+def build_instances(rows: list[Row]) -> list[Any]:
+    """Model instances for ``rows`` as the ORM would load them, without a query."""
+    from sequere.registration import registry
+
+    return [
+        registry.get_by_identifier(i).model.from_db("default", names, values) for i, names, values in rows
+    ]
 
 
 _configured = False
@@ -162,7 +174,7 @@ def run_in_process(
     worker: int,
     seed: int,
     ops: int,
-    keys: list[Key],
+    rows: list[Row],
     settings_overrides: dict[str, Any],
     database_name: str | None,
 ) -> WorkerLog:
@@ -170,7 +182,7 @@ def run_in_process(
     _setup_child(settings_overrides, database_name)
     from django.db import connections
 
-    instances = build_instances(keys)
+    instances = build_instances(rows)
     with SignalRecorder() as recorder:
         log = run_worker(worker, seed, ops, instances)
     for counter in recorder.by_thread.values():
@@ -209,9 +221,8 @@ def check_store(resources: list[Any], edges: set[Pair]) -> int:
         for kind, expected in want.items():
             listed = [key_of(edge.ref) for edge in backend.fetch(kind, ref)]
             assert len(listed) == len(set(listed)), f"{kind} of {key} repeats an entry: {listed}"
-            assert set(listed) == expected, (
-                f"{kind} of {key}: store {sorted(listed)} != model {sorted(expected)}"
-            )
+            missing, extra = sorted(expected - set(listed)), sorted(set(listed) - expected)
+            assert not missing and not extra, f"{kind} of {key}: missing {missing}, extra {extra}"
             assert counts[kind](obj) == len(expected), f"{kind} count of {key} drifted from its set"
             for identifier in identifiers:
                 of_type = {k for k in expected if k[0] == identifier}

@@ -98,8 +98,12 @@ class RedisBackend(BaseBackend):
             calls = self._write_calls(op, from_ref, to_ref, score)
             if len(calls) == 1:
                 script, keys, args = calls[0]
-                return script(client, keys, args) > 0
-            return any(result > 0 for result in scripts.run_many(client, calls))
+                result = script(client, keys, args)
+            else:
+                result = scripts.run_many(client, calls)[0]
+            # The follower's half (bit 1) decides: on a cluster two racing calls may each come
+            # first on one half, but only one can come first on the follower's.
+            return bool(int(result) & 1)
 
     # -- the contract --------------------------------------------------------------------------
     def add(self, from_ref: Ref, to_ref: Ref, created_at: datetime) -> bool:
