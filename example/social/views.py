@@ -1,0 +1,157 @@
+"""Pages of the example site: feed, people, projects, follower lists, statuses and likes."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import UserCreationForm
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from sequere.contrib.timeline import Timeline
+from sequere.models import get_followers, get_followers_count, get_followings, get_followings_count
+
+from . import activity
+from .forms import StatusForm
+from .models import Project
+
+User = get_user_model()
+FEED_PAGE_SIZE = 20
+LIST_PAGE_SIZE = 20
+
+
+def _page(request: HttpRequest, items, per_page: int):
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's feed (their private timeline); a welcome page otherwise."""
+    if not request.user.is_authenticated:
+        return render(
+            request,
+            "social/welcome.html",
+            {"people": User.objects.order_by("username")[:12], "projects": Project.objects.all()[:12]},
+        )
+    timeline = Timeline(request.user)
+    context = {
+        "page": _page(request, timeline.get_private(desc=True), FEED_PAGE_SIZE),
+        "form": StatusForm(),
+        "read_at": timeline.read_at,
+    }
+    return render(request, "social/feed.html", context)
+
+
+@login_required
+@require_POST
+def mark_read(request: HttpRequest) -> HttpResponse:
+    """Mark the whole feed as read (the unread badge drops to zero)."""
+    Timeline(request.user).mark_as_read()
+    return redirect("home")
+
+
+@login_required
+@require_POST
+def post_status(request: HttpRequest) -> HttpResponse:
+    """Post a status: stores it and saves a ``post`` action, fanned out to followers at once."""
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        activity.post_status(request.user, form.cleaned_data["text"])
+        messages.success(request, "Posted.")
+    else:
+        messages.error(request, "A status needs between 1 and 280 characters.")
+    return redirect(request.POST.get("next") or "home")
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    """Create an account, sign in, and announce it with a ``join`` action."""
+    form = UserCreationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        activity.join(user)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("home")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+def people(request: HttpRequest) -> HttpResponse:
+    """Everybody, with follower counts."""
+    page = _page(request, User.objects.order_by("username"), LIST_PAGE_SIZE)
+    rows = [(person, get_followers_count(person)) for person in page]
+    return render(request, "social/people.html", {"page": page, "rows": rows})
+
+
+def profile(request: HttpRequest, username: str) -> HttpResponse:
+    """A person: counts, follow button, their public timeline, their projects."""
+    person = get_object_or_404(User, username=username)
+    return render(
+        request,
+        "social/profile.html",
+        {
+            "person": person,
+            "followers_count": get_followers_count(person),
+            "followings_count": get_followings_count(person),
+            "page": _page(request, Timeline(person).get_public(desc=True), FEED_PAGE_SIZE),
+            "projects": person.projects.all(),
+        },
+    )
+
+
+_LISTS = {"followers": get_followers, "following": get_followings}
+
+
+def person_list(request: HttpRequest, username: str, kind: str) -> HttpResponse:
+    """A person's followers or followings (people and projects), newest first, paginated."""
+    person = get_object_or_404(User, username=username)
+    return _list(request, person, kind)
+
+
+def project_followers(request: HttpRequest, slug: str) -> HttpResponse:
+    """A project's followers, newest first, paginated."""
+    return _list(request, get_object_or_404(Project, slug=slug), "followers")
+
+
+def _list(request: HttpRequest, subject, kind: str) -> HttpResponse:
+    if kind not in _LISTS:
+        raise Http404(f"No list named {kind!r}.")
+    page = _page(request, _LISTS[kind](subject), LIST_PAGE_SIZE)
+    return render(request, "social/follow_list.html", {"subject": subject, "kind": kind, "page": page})
+
+
+def projects(request: HttpRequest) -> HttpResponse:
+    """Every project, with like counts."""
+    listed = Project.objects.annotate(like_count=Count("likes")).order_by("name")
+    page = _page(request, listed, LIST_PAGE_SIZE)
+    rows = [(project, get_followers_count(project)) for project in page]
+    return render(request, "social/projects.html", {"page": page, "rows": rows})
+
+
+def project(request: HttpRequest, slug: str) -> HttpResponse:
+    """A project: counts, follow and like buttons, latest actions about it."""
+    item = get_object_or_404(Project.objects.select_related("owner"), slug=slug)
+    liked = request.user.is_authenticated and item.likes.filter(user=request.user).exists()
+    return render(
+        request,
+        "social/project.html",
+        {
+            "project": item,
+            "followers_count": get_followers_count(item),
+            "like_count": item.likes.count(),
+            "liked": liked,
+        },
+    )
+
+
+@login_required
+@require_POST
+def like(request: HttpRequest, slug: str) -> HttpResponse:
+    """Like a project (saves a ``like`` action) or, with ``undo``, take the like back."""
+    item = get_object_or_404(Project, slug=slug)
+    if request.POST.get("undo"):
+        activity.unlike_project(request.user, item)
+    else:
+        activity.like_project(request.user, item)
+    return redirect(item)
