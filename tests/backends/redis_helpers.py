@@ -67,5 +67,8 @@ def configure_redis_backend(settings: Any, url: str) -> Iterator[str]:
     finally:
         client = get_client("follow")
         keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-        for key in keys:
-            client.delete(key)
+        for start in range(0, len(keys), 1000):
+            pipe = client.pipeline(transaction=False)
+            for key in keys[start : start + 1000]:
+                pipe.unlink(key)
+            pipe.execute()

@@ -19,6 +19,8 @@ from .keys import FOLLOWERS_CODE, FOLLOWINGS_CODE, FRIENDS_CODE, KeyBuilder
 CODE = {FOLLOWERS: FOLLOWERS_CODE, FOLLOWINGS: FOLLOWINGS_CODE, FRIENDS: FRIENDS_CODE}
 #: Edges per pipeline in bulk writes (``add_many``, ``remove_all``).
 WRITE_BATCH = 500
+#: Keys read per pipeline when walking the whole store (``iter_edges``, ``total_edges``).
+SCAN_BATCH = 1000
 
 
 class RedisBackend(BaseBackend):
@@ -223,27 +225,49 @@ class RedisBackend(BaseBackend):
     def _scan_keys(self, code: str) -> Iterator[str]:
         client = self.client
         with self._guard():
-            yield from client.scan_iter(match=self.keys.pattern(code), count=1000)
+            yield from client.scan_iter(match=self.keys.pattern(code), count=SCAN_BATCH)
 
     def iter_edges(self, chunk_size: int = 1000) -> Iterator[list[tuple[Ref, Ref, datetime]]]:
-        """Every edge, read from the followings sets found by ``SCAN`` (all nodes of a cluster)."""
+        """Every edge, read from the followings sets found by ``SCAN`` (all nodes of a cluster).
+
+        The sets of a ``SCAN`` batch are read in one pipeline; a set longer than ``chunk_size``
+        is read on in further ranges.
+        """
         client = self.client
         chunk: list[tuple[Ref, Ref, datetime]] = []
+        keys: list[str] = []
+
+        def read(batch: list[str]) -> Iterator[tuple[Ref, Ref, datetime]]:
+            with self._guard():
+                pipe = client.pipeline(transaction=False)
+                for key in batch:
+                    pipe.zrange(key, 0, chunk_size - 1, withscores=True)
+                first_pages = pipe.execute()
+            for key, rows in zip(batch, first_pages, strict=True):
+                from_ref, _, identifier = self.keys.parse(key)
+                start = 0
+                while True:
+                    for member, score in rows:
+                        yield from_ref, Ref(identifier, member), from_micros(score)
+                    if len(rows) < chunk_size:
+                        break
+                    start += chunk_size
+                    with self._guard():
+                        rows = client.zrange(key, start, start + chunk_size - 1, withscores=True)
+
+        def drain(batch: list[str]) -> Iterator[list[tuple[Ref, Ref, datetime]]]:
+            for edge in read(batch):
+                chunk.append(edge)
+                if len(chunk) >= chunk_size:
+                    yield chunk[:]
+                    chunk.clear()
+
         for key in self._scan_keys(FOLLOWINGS_CODE):
-            from_ref, _, identifier = self.keys.parse(key)
-            start = 0
-            while True:
-                with self._guard():
-                    rows = client.zrange(key, start, start + chunk_size - 1, withscores=True)
-                chunk.extend(
-                    (from_ref, Ref(identifier, member), from_micros(score)) for member, score in rows
-                )
-                while len(chunk) >= chunk_size:
-                    yield chunk[:chunk_size]
-                    del chunk[:chunk_size]
-                if len(rows) < chunk_size:
-                    break
-                start += chunk_size
+            keys.append(key)
+            if len(keys) >= SCAN_BATCH:
+                yield from drain(keys)
+                keys = []
+        yield from drain(keys)
         if chunk:
             yield chunk
 
@@ -254,7 +278,7 @@ class RedisBackend(BaseBackend):
         batch: list[str] = []
         for key in self._scan_keys(FOLLOWINGS_CODE):
             batch.append(key)
-            if len(batch) >= 1000:
+            if len(batch) >= SCAN_BATCH:
                 total += self._zcard_sum(client, batch)
                 batch = []
         return total + self._zcard_sum(client, batch)

@@ -1,0 +1,171 @@
+"""``manage.py sequere_migrate --from database --to redis``: copy every follow edge to another store.
+
+Edges are read from the source in chunks (``--chunk-size``) and written to the destination in
+bulk (pipelined scripts on Redis, ``bulk_create`` in the database), keeping their dates. Writes
+are idempotent, so a chunk copied twice changes nothing. After each chunk the number of edges
+done is saved in a checkpoint file; an interrupted run started again skips that many edges of
+the source (read, not rewritten) and goes on. The database source is read in primary key order
+and Redis in ``SCAN`` order, both stable while the source is not written to, which is why a
+migration should run while writes are paused. At the end the counts are verified: everything
+the source holds was copied, and the destination grew by exactly the new edges. ``--limit``
+stops after that many edges (the checkpoint stays, run again to continue).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.module_loading import import_string
+
+from ...backends import FOLLOWERS, FOLLOWINGS
+from ...backends.base import BaseBackend
+from ...refs import Ref
+from ..progress import Progress
+
+ALIASES = {
+    "database": "sequere.backends.database.DatabaseBackend",
+    "redis": "sequere.backends.redis.RedisBackend",
+}
+#: Resources whose follower and following counts are compared between the two stores at the end.
+SAMPLE = 200
+
+Chunk = list[tuple[Ref, Ref, datetime]]
+
+
+def build_backend(name: str) -> BaseBackend:
+    """A backend from ``database``, ``redis`` or a dotted path to a BaseBackend subclass."""
+    path = ALIASES.get(name, name)
+    if "." not in path:
+        raise CommandError(f"Unknown backend {name!r}: use 'database', 'redis' or a dotted class path.")
+    try:
+        backend_class = import_string(path)
+    except ImportError as exc:
+        raise CommandError(f"Cannot import backend {path!r} ({exc}).") from exc
+    if not (isinstance(backend_class, type) and issubclass(backend_class, BaseBackend)):
+        raise CommandError(f"{path} is not a sequere backend (a BaseBackend subclass).")
+    return backend_class()
+
+
+class Command(BaseCommand):
+    help = (
+        "Copy every follow edge (with its date) from one backend to another, e.g. "
+        "--from database --to redis. Batched, resumable from a checkpoint file, counts verified."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--from", dest="source", required=True, help="database, redis or a dotted path.")
+        parser.add_argument(
+            "--to", dest="destination", required=True, help="database, redis or a dotted path."
+        )
+        parser.add_argument("--chunk-size", type=int, default=1000, help="Edges per batch (default 1000).")
+        parser.add_argument(
+            "--checkpoint",
+            default=None,
+            help="Checkpoint file (default: sequere_migrate-<from>-<to>.json in the current directory).",
+        )
+        parser.add_argument("--restart", action="store_true", help="Ignore an existing checkpoint.")
+        parser.add_argument("--limit", type=int, default=None, help="Stop after this many edges.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        source_name, destination_name = options["source"], options["destination"]
+        if ALIASES.get(source_name, source_name) == ALIASES.get(destination_name, destination_name):
+            raise CommandError("--from and --to name the same backend; nothing to copy.")
+        chunk_size = options["chunk_size"]
+        if chunk_size < 1:
+            raise CommandError("--chunk-size must be a positive number.")
+        source, destination = build_backend(source_name), build_backend(destination_name)
+        path = options["checkpoint"] or f"sequere_migrate-{_slug(source_name)}-{_slug(destination_name)}.json"
+        state = self._load(path, source_name, destination_name, restart=options["restart"])
+        if state["done"] == 0:
+            state["before"] = destination.total_edges()
+        total = source.total_edges()
+        quiet = options.get("verbosity", 1) == 0
+        progress = Progress(self.stderr, "sequere_migrate", every=chunk_size, total=total, enabled=not quiet)
+        progress.advance(state["done"])
+        copied_now = 0
+        limit = options["limit"]
+        for chunk in _skip(source.iter_edges(chunk_size=chunk_size), state["done"]):
+            if limit is not None and copied_now + len(chunk) > limit:
+                chunk = chunk[: limit - copied_now]
+            state["new"] += destination.add_many(chunk)
+            state["done"] += len(chunk)
+            copied_now += len(chunk)
+            _save(path, state)
+            progress.advance(len(chunk))
+            if limit is not None and copied_now >= limit:
+                progress.finish()
+                self.stdout.write(
+                    f"Stopped after {copied_now} edges ({state['done']}/{total} done); "
+                    f"run the same command again to continue from {path}."
+                )
+                return
+        progress.finish()
+        self._verify(source, destination, state, total)
+        os.remove(path)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Copied {state['done']} edges ({state['new']} new) from {source_name} to "
+                f"{destination_name}; counts verified."
+            )
+        )
+
+    def _load(self, path: str, source: str, destination: str, *, restart: bool) -> dict[str, Any]:
+        fresh = {"from": source, "to": destination, "done": 0, "new": 0, "before": 0}
+        if restart or not os.path.exists(path):
+            return fresh
+        with open(path, encoding="utf-8") as handle:
+            state = json.load(handle)
+        if (state.get("from"), state.get("to")) != (source, destination):
+            raise CommandError(
+                f"{path} is the checkpoint of a migration from {state.get('from')} to {state.get('to')}; "
+                "pass another --checkpoint or --restart."
+            )
+        self.stderr.write(f"Resuming from {path}: {state['done']} edges already copied.")
+        return {**fresh, **state}
+
+    def _verify(self, source: BaseBackend, destination: BaseBackend, state: dict, total: int) -> None:
+        after = destination.total_edges()
+        if state["done"] != total or after != state["before"] + state["new"]:
+            raise CommandError(
+                f"Verification failed: the source holds {total} edges and {state['done']} were copied; "
+                f"the destination held {state['before']}, gained {state['new']} new and now holds {after}. "
+                "Was either store written to meanwhile? Run again with --restart (copying is idempotent)."
+            )
+        refs: set[Ref] = set()
+        for chunk in source.iter_edges(chunk_size=SAMPLE):
+            refs.update(ref for edge in chunk for ref in edge[:2])
+            break
+        for ref in list(refs)[:SAMPLE]:
+            for kind in (FOLLOWERS, FOLLOWINGS):
+                want, got = source.count(kind, ref), destination.count(kind, ref)
+                if got < want:
+                    raise CommandError(
+                        f"Verification failed: {ref.identifier}:{ref.object_id} has {want} {kind} in the "
+                        f"source but {got} in the destination. Run again with --restart."
+                    )
+
+
+def _slug(name: str) -> str:
+    return name.rsplit(".", 1)[-1].lower()
+
+
+def _save(path: str, state: dict[str, Any]) -> None:
+    temporary = f"{path}.tmp"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(state, handle)
+    os.replace(temporary, path)
+
+
+def _skip(chunks: Iterator[Chunk], count: int) -> Iterator[Chunk]:
+    """``chunks`` without their first ``count`` edges (already copied by an earlier run)."""
+    for chunk in chunks:
+        if count >= len(chunk):
+            count -= len(chunk)
+            continue
+        yield chunk[count:]
+        count = 0
