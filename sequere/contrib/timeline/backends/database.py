@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from django.db import connections, router, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from ....conf import sequere_settings
 from ....refs import Ref
@@ -270,6 +270,20 @@ class DatabaseBackend(BaseTimelineBackend):
             qs = qs.filter(target_identifier=target)
         return qs
 
+    def page_queryset(
+        self, owner: Ref, kind: str, *, verb: str | None = None, target: str | None = None, desc: bool = False
+    ) -> QuerySet:
+        """The query :meth:`fetch` slices: ``(action_id, payload)`` rows in timeline order.
+
+        Public so that its plan can be inspected (``.explain()``, see docs/example.rst).
+        """
+        order = ("-date", "-action_id") if desc else ("date", "action_id")
+        return (
+            self._timeline(owner, kind, verb, target)
+            .order_by(*order)
+            .values_list("action_id", "action__payload")
+        )
+
     def fetch(
         self,
         owner: Ref,
@@ -281,13 +295,11 @@ class DatabaseBackend(BaseTimelineBackend):
         offset: int = 0,
         limit: int | None = None,
     ) -> list[ActionRecord]:
-        qs = self._timeline(owner, kind, verb, target)
+        qs = self.page_queryset(owner, kind, verb=verb, target=target, desc=desc)
         if limit is not None and limit <= 0:
             return []
-        order = ("-date", "-action_id") if desc else ("date", "action_id")
         end = None if limit is None else offset + limit
-        rows = qs.order_by(*order).values_list("action_id", "action__payload")[offset:end]
-        return decode_records(rows)
+        return decode_records(qs[offset:end])
 
     def count(
         self,
