@@ -24,10 +24,13 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
 
+#: .ci/run sets it: there a missing browser is a failure, not a skip.
+REQUIRED = os.environ.get("SEQUERE_REQUIRE_BROWSER") == "1"
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(
-        not os.path.exists(CHROMIUM),
+        not REQUIRED and not os.path.exists(CHROMIUM),
         reason=f"no Chromium at {CHROMIUM}: `apt-get install chromium` (.ci/run does) to run browser tests",
     ),
 ]
@@ -36,6 +39,10 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def chromium():
     """One headless Chromium for the module; never downloads a browser of its own."""
+    if REQUIRED and not os.path.exists(CHROMIUM):
+        pytest.fail(
+            f"SEQUERE_REQUIRE_BROWSER=1 but there is no Chromium at {CHROMIUM}: apt-get install chromium"
+        )
     sync_api = pytest.importorskip("playwright.sync_api", reason="install the test extra (playwright)")
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True)
