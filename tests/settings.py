@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "sequere.backends.database",
     "tests.testapp.apps.TestAppConfig",
     "sequere.contrib.user",
+    "sequere.contrib.timeline",
 ]
 
 MIDDLEWARE = [
@@ -53,3 +54,7 @@ TEMPLATES = [
 ROOT_URLCONF = "tests.urls"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SEQUERE_BACKEND_CLASS = "sequere.backends.database.DatabaseBackend"
+# The timeline app is installed, but follow/unfollow only move timeline actions in the tests that
+# configure a timeline store and turn these on (tests/contrib/timeline/conftest.py).
+SEQUERE_TIMELINE_IMPORT_ON_FOLLOW = False
+SEQUERE_TIMELINE_REMOVE_ON_UNFOLLOW = False

@@ -1,7 +1,16 @@
 from sequere import register
 from sequere.base import ModelBase
+from sequere.contrib.timeline import Action
 
 from .models import Project, Tag, Team, User
+
+
+class JoinAction(Action):
+    verb = "join"
+
+
+class LikeAction(Action):
+    verb = "like"
 
 
 class ProjectSequere(ModelBase):
@@ -10,6 +19,7 @@ class ProjectSequere(ModelBase):
 
 class UserSequere(ModelBase):
     identifier = "user"
+    actions = (JoinAction, LikeAction)
 
 
 register(User, UserSequere)

@@ -158,6 +158,37 @@ def timeline_backend(timeline_harness):
 
 
 @pytest.fixture
-def inline_fanout(settings):
-    """Fan out in the test process (no Celery)."""
+def timeline(timeline_harness, settings, transactional_db):
+    """A timeline store with fan-out on (inline, run at commit); yields the harness.
+
+    Tests run in autocommit (``transactional_db``), so jobs queued with ``on_commit`` run at once.
+    Tests that depend on the follow store also request ``follow_backend`` to run with each one.
+    """
     settings.SEQUERE_TIMELINE_FANOUT = "inline"
+    settings.SEQUERE_TIMELINE_IMPORT_ON_FOLLOW = True
+    settings.SEQUERE_TIMELINE_REMOVE_ON_UNFOLLOW = True
+    return timeline_harness
+
+
+@pytest.fixture
+def celery_eager(timeline, settings):
+    """Fan out through the test project's Celery app, eagerly."""
+    from tests.celery_app import app
+
+    settings.SEQUERE_TIMELINE_FANOUT = "celery"
+    assert app.conf.task_always_eager
+    return app
+
+
+@pytest.fixture
+def thoas(timeline):
+    from tests.testapp.models import User
+
+    return User.objects.create(username="thoas")
+
+
+@pytest.fixture
+def project(timeline):
+    from tests.testapp.models import Project
+
+    return Project.objects.create(name="La classe americaine")
