@@ -31,11 +31,13 @@ class Harness:
     node; SQL queries for a database); ``page_round_trips`` bounds the cost of reading one page
     and ``write_round_trips`` the cost of one ``store``/``deliver``/``remove_actor`` call;
     ``corrupt(action_id)`` overwrites a stored action with something that is not JSON.
+    ``fanout_chunk_round_trips``, when set, bounds what one chunk of a fan-out job costs.
     """
 
     name = ""
     page_round_trips = 0
     write_round_trips = 0
+    fanout_chunk_round_trips: int | None = None
 
     def __init__(self, request: pytest.FixtureRequest, settings) -> None:
         self.request = request
@@ -61,6 +63,7 @@ class RedisHarness(Harness):
     #: one ZRANGE, one MGET
     page_round_trips = 2
     write_round_trips = 1
+    fanout_chunk_round_trips = 1
 
     def connection(self):
         return self.request.getfixturevalue("redis_url")
@@ -105,6 +108,7 @@ class RedisClusterHarness(RedisHarness):
     page_round_trips = 4
     #: one pipeline per node touched
     write_round_trips = 3
+    fanout_chunk_round_trips = 3
     client_class = "tests.contrib.timeline.counting.CountingRedisCluster"
 
     def connection(self):
