@@ -29,9 +29,36 @@ class Script:
     def __call__(self, client: Any, keys: list[str], args: list[Any]) -> Any:
         """Run on ``client`` in one round trip (two the first time a server sees it)."""
         try:
-            return client.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)
+            return execute(client, "EVALSHA", self.sha, len(keys), *keys, *args)
         except import_redis().exceptions.NoScriptError:
-            return client.execute_command("EVAL", self.source, len(keys), *keys, *args)
+            return execute(client, "EVAL", self.source, len(keys), *keys, *args)
+
+
+def execute(client: Any, *command: Any) -> Any:
+    """Send one command and read its answer.
+
+    On a plain ``redis.Redis`` this talks to a pooled connection directly (pack, send, read),
+    skipping the per-command retry and instrumentation layers of ``execute_command``, which cost
+    as much as the round trip itself on a follow. A connection found broken is dropped and the
+    command sent once more on a fresh one: every script here is idempotent, so that is safe.
+    Other clients (Redis Cluster, custom classes) go through ``execute_command``.
+    """
+    pool = getattr(client, "connection_pool", None)
+    if pool is None or getattr(client, "single_connection_client", False):
+        return client.execute_command(*command)
+    errors = import_redis().exceptions.ConnectionError
+    for attempt in (1, 2):
+        connection = pool.get_connection()
+        try:
+            connection.send_packed_command(connection.pack_command(*command))
+            return connection.read_response()
+        except errors:
+            connection.disconnect()
+            if attempt == 2:
+                raise
+        finally:
+            pool.release(connection)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 #: A queued script call: (script, keys, args).
