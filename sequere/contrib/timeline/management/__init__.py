@@ -1,0 +1,1 @@
+"""Management commands of the timeline (``manage.py sequere_rebuild_timeline``)."""
