@@ -62,12 +62,21 @@ def test_redis_down_raises_a_sequere_error_naming_the_server_then_recovers(setti
         assert is_following(bob, alice)
 
 
-def test_a_timed_out_follow_is_all_or_nothing(settings, redis_url):
+@pytest.fixture
+def private_server():
+    """A redis-server of this test's own (pausing a shared one would stall other clients)."""
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+def test_a_timed_out_follow_is_all_or_nothing(settings, private_server):
+    redis_url = private_server.url
     with configure_redis_backend(settings, redis_url):
-        host, port = redis_url.split("//")[1].split("/")[0].split(":")
+        host, port = "127.0.0.1", private_server.port
         settings.SEQUERE_REDIS_CONNECTION = {
             "host": host,
-            "port": int(port),
+            "port": port,
             "socket_timeout": 0.2,
             "retry": Retry(NoBackoff(), 0),  # fail on the first timeout instead of backing off
         }
