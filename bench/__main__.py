@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-curve", action="store_true", help="skip the 10^3..10^6 scale curve")
     parser.add_argument("--keep-db", action="store_true", help="leave the benchmark database in place")
     parser.add_argument("--no-docs", action="store_true", help="print the table only")
+    parser.add_argument("--only", metavar="WORD", help="run only the sections whose title contains WORD")
     args = parser.parse_args(argv)
 
     from tests.servers import RedisServer
@@ -119,19 +120,23 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         for title, run in cases.sections(data):
-            _section(title, run, sections, errors)
+            if not args.only or args.only.lower() in title.lower():
+                _section(title, run, sections, errors)
         for title, module in (
             ("Redis follow backend (bench.redis_follow)", "bench.redis_follow"),
             ("Timeline (bench.timeline)", "bench.timeline"),
         ):
-            if _has_module(module):
+            if _has_module(module) and (not args.only or args.only.lower() in title.lower()):
                 _section(title, _helper_rows(module), sections, errors)
-        if not args.no_curve:
+        if not args.no_curve and (not args.only or args.only.lower() in "scale curve"):
             from . import scale as scale_curve
 
             def run_curve() -> list[dict]:
-                rows, series = scale_curve.run(quick=args.quick)
+                rows, series, failures = scale_curve.run(quick=args.quick)
                 curve.update(series)
+                for failure in failures:
+                    errors.append(("Scale curve", failure))
+                    print(failure, file=sys.stderr, flush=True)
                 return rows
 
             _section("Scale curve", run_curve, sections, errors)
@@ -151,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nmake bench took {elapsed / 60:.1f} minutes.")
     if errors:
         print("\nFAILED sections: " + ", ".join(title for title, _ in errors))
-    if not args.no_docs and not args.quick:
+    if not args.no_docs and not args.quick and not args.only:
         plot = None
         if curve:
             plot_curve(DOCS / "_static" / "benchmarks-scale.png", curve)

@@ -93,13 +93,14 @@ def build(scale: Scale | None = None) -> Dataset:
         followed = rng.choices(pool, weights=weights, k=batch)
         edges.update((a, b) for a, b in zip(followers, followed, strict=True) if a != b)
 
-    # actions: quiet actors acted a few times long ago; the others over the last 300 days
+    # actions: quiet actors acted 3 times each, long ago; the others over the last 300 days
     quiet_set = set(quiet)
     active = [u for u in user_ids if u not in quiet_set]
     start = now - timedelta(days=300)
     actions: list[tuple[int, int, datetime]] = []
     for actor in quiet:
-        actions.append((actor, rng.choice(group_ids), now - timedelta(days=rng.uniform(320, 360))))
+        for _ in range(3):
+            actions.append((actor, rng.choice(group_ids), now - timedelta(days=rng.uniform(320, 360))))
     while len(actions) < scale.actions:
         actions.append(
             (
