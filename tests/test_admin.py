@@ -138,3 +138,80 @@ def test_deleting_a_row_whose_object_is_gone(admin_client):
     assert response.status_code == 302
     assert not Follow.objects.filter(pk=row.pk).exists()
     assert Follow.objects.count() == 2
+
+
+# -- timeline tables (database timeline backend) ---------------------------------------------
+
+
+@pytest.fixture
+def timeline_db(settings, django_capture_on_commit_callbacks):
+    """The database timeline backend with fan-out run inline at commit."""
+    settings.SEQUERE_TIMELINE_BACKEND_CLASS = "sequere.contrib.timeline.backends.database.DatabaseBackend"
+    settings.SEQUERE_TIMELINE_FANOUT = "inline"
+    return django_capture_on_commit_callbacks
+
+
+def save_actions(timeline_db, n):
+    """``n`` users who each join and like a project; one follower of each gets the fan-out."""
+    from sequere.contrib.timeline import Timeline
+    from tests.testapp.sequere_registry import JoinAction, LikeAction
+
+    project = Project.objects.create(name="p")
+    users = User.objects.bulk_create([User(username=f"a{n}-{i}") for i in range(n)])
+    fan = User.objects.create(username=f"fan{n}")
+    with timeline_db(execute=True):
+        for user in users:
+            follow(fan, user)
+            Timeline(user).save(JoinAction(actor=user))
+            Timeline(user).save(LikeAction(actor=user, target=project))
+    return users, project, fan
+
+
+def queries_of(admin_client, name, params=None):
+    with CaptureQueriesContext(connection) as ctx:
+        response = admin_client.get(reverse(name), params or {})
+    assert response.status_code == 200
+    return response, len(ctx.captured_queries)
+
+
+def test_timeline_actions_changelist(admin_client, timeline_db):
+    users, project, fan = save_actions(timeline_db, 2)
+    response, small = queries_of(admin_client, "admin:sequere_timeline_storedaction_changelist")
+    html = response.content.decode()
+    assert response.context["cl"].result_count == 4
+    assert f"a2-0 <small>(user:{users[0].pk})</small>" in html
+    assert f"p <small>(project:{project.pk})</small>" in html
+    save_actions(timeline_db, 20)
+    response, large = queries_of(admin_client, "admin:sequere_timeline_storedaction_changelist")
+    assert response.context["cl"].result_count == 44
+    # session, user, count, full count, page, then one load per identifier (user, project)
+    assert small == large == 7
+
+
+def test_timeline_actions_filters_and_search(admin_client, timeline_db):
+    users, project, fan = save_actions(timeline_db, 2)
+    name = "admin:sequere_timeline_storedaction_changelist"
+    rows = admin_client.get(reverse(name), {"verb": "like"}).context["cl"].result_list
+    assert {row.verb for row in rows} == {"like"} and len(rows) == 2
+    html = admin_client.get(reverse(name)).content.decode()
+    assert "?verb=join" in html and "?verb=like" in html
+    rows = admin_client.get(reverse(name), {"q": str(users[1].pk), "actor": "user"}).context["cl"].result_list
+    assert {row.actor_object_id for row in rows} == {str(users[1].pk)}
+
+
+def test_timeline_entries_changelist(admin_client, timeline_db):
+    users, project, fan = save_actions(timeline_db, 2)
+    name = "admin:sequere_timeline_entry_changelist"
+    response, small = queries_of(admin_client, name)
+    # each action in its actor's private and public timelines, and in the fan's private one
+    assert response.context["cl"].result_count == 12
+    save_actions(timeline_db, 10)
+    response, large = queries_of(admin_client, name)
+    assert small == large == 6  # session, user, count, full count, page, one load (user)
+    rows = (
+        admin_client.get(reverse(name), {"owner": "user", "q": str(fan.pk), "kind": "0"})
+        .context["cl"]
+        .result_list
+    )
+    assert len(rows) == 4
+    assert admin_client.get(reverse("admin:sequere_timeline_entry_add")).status_code == 403
