@@ -25,3 +25,35 @@ def resources(transactional_db) -> list:
     made = make_resources()
     assert len(made) == 50
     return made
+
+
+TIMELINE_STORES = [
+    pytest.param("redis", id="tl-redis", marks=pytest.mark.redis),
+    pytest.param("database", id="tl-database"),
+]
+
+
+@pytest.fixture(params=TIMELINE_STORES)
+def timeline_store(request, settings):
+    """A timeline store (Redis under a prefix of its own, or the database) with inline fan-out."""
+    settings.SEQUERE_TIMELINE_FANOUT = "inline"
+    settings.SEQUERE_TIMELINE_IMPORT_ON_FOLLOW = True
+    settings.SEQUERE_TIMELINE_REMOVE_ON_UNFOLLOW = True
+    if request.param == "database":
+        settings.SEQUERE_TIMELINE_BACKEND_CLASS = "sequere.contrib.timeline.backends.database.DatabaseBackend"
+        yield request.param
+        return
+    import uuid
+
+    from sequere.connections import build_client
+
+    url = request.getfixturevalue("redis_url")
+    prefix = f"sequere-reliability:{uuid.uuid4().hex[:10]}:timeline"
+    settings.SEQUERE_TIMELINE_BACKEND_CLASS = "sequere.contrib.timeline.backends.redis.RedisBackend"
+    settings.SEQUERE_TIMELINE_REDIS_CONNECTION = url
+    settings.SEQUERE_TIMELINE_REDIS_PREFIX = prefix
+    yield request.param
+    client = build_client(url)
+    for key in list(client.scan_iter(match=f"{prefix}*", count=1000)):
+        client.delete(key)
+    client.close()

@@ -7,8 +7,9 @@ Add ``"sequere.contrib.timeline"`` to ``INSTALLED_APPS`` (its migrations create 
     SEQUERE_TIMELINE_FANOUT = "inline"  # no broker needed; or keep Celery
 
 Costs (SQL queries): a page is one query (entries joined to the action store); ``store`` is
-three (action, entries, trim); ``deliver`` of one chunk is at most three (unfollow marks when
-``since`` is given, one ``INSERT ... ON CONFLICT DO NOTHING`` per 500 rows, one trim).
+three (action, entries, trim); ``deliver`` of one chunk is at most three (one ``INSERT ... ON
+CONFLICT DO NOTHING`` per 500 rows, one trim, then the unfollow marks when ``since`` is given;
+one more ``DELETE`` per owner whose unfollow raced the chunk).
 
 Trimming keeps the newest ``SEQUERE_TIMELINE_MAX_LENGTH`` entries of each timeline in one
 ``DELETE`` per write: for each owner written, an index probe finds the entry just past the cap
@@ -160,28 +161,32 @@ class DatabaseBackend(BaseTimelineBackend):
     ) -> int:
         if not records or not owners:
             return 0
-        skip: set[tuple[Ref, Ref]] = set()
         with transaction.atomic(using=self._alias(), savepoint=False):
-            if since is not None:
-                marks = (
-                    _models()
-                    .UnfollowMark._default_manager.using(self._alias())
-                    .filter(
-                        _refs_q("owner", owners), _refs_q("actor", {r.actor for r in records}), at__gte=since
-                    )
-                    .values_list("owner_identifier", "owner_object_id", "actor_identifier", "actor_object_id")
-                )
-                skip = {(Ref(oi, oo), Ref(ai, ao)) for oi, oo, ai, ao in marks}
-            entries = [
-                self._entry(record, owner, PRIVATE)
-                for owner in owners
-                for record in records
-                if (owner, record.actor) not in skip
-            ]
+            entries = [self._entry(record, owner, PRIVATE) for owner in owners for record in records]
             self._insert(entries)
-            written = {(entry.owner_identifier, entry.owner_object_id) for entry in entries}
-            self._trim([(owner, PRIVATE) for owner in owners if tuple(owner) in written])
-        return len(entries)
+            self._trim([(owner, PRIVATE) for owner in owners])
+        if since is None:
+            return len(entries)
+        # The unfollow marks are read only once the entries are committed. remove_actor commits
+        # its mark before it deletes, so an unfollow racing this chunk either committed its mark
+        # before this read (the entries are taken back here) or deletes after our commit (its
+        # delete sees them). Read before the insert, both could miss (READ COMMITTED).
+        marks = set(
+            _models()
+            .UnfollowMark._default_manager.using(self._alias())
+            .filter(_refs_q("owner", owners), _refs_q("actor", {r.actor for r in records}), at__gte=since)
+            .values_list("owner_identifier", "owner_object_id", "actor_identifier", "actor_object_id")
+        )
+        if not marks:
+            return len(entries)
+        taken_back = 0
+        for oi, oo, ai, ao in marks:
+            ids = [r.id for r in records if r.actor == Ref(ai, ao)]
+            self._entries().filter(
+                owner_identifier=oi, owner_object_id=oo, kind=_KIND_CODES[PRIVATE], action_id__in=ids
+            ).delete()
+            taken_back += len(ids)
+        return len(entries) - taken_back
 
     def retract(self, records: Sequence[ActionRecord], owners: Sequence[Ref]) -> int:
         if not records or not owners:
@@ -197,31 +202,31 @@ class DatabaseBackend(BaseTimelineBackend):
 
     def remove_actor(self, owner: Ref, actor: Ref, *, at: int) -> int:
         models = _models()
-        with transaction.atomic(using=self._alias(), savepoint=False):
-            # Mark first: a delivery that reads the marks after this skips the owner.
-            models.UnfollowMark._default_manager.using(self._alias()).bulk_create(
-                [
-                    models.UnfollowMark(
-                        **_owner(owner),
-                        actor_identifier=actor.identifier,
-                        actor_object_id=actor.object_id,
-                        at=at,
-                    )
-                ],
-                update_conflicts=True,
-                unique_fields=["owner_identifier", "owner_object_id", "actor_identifier", "actor_object_id"],
-                update_fields=["at"],
-            )
-            deleted, _ = (
-                self._entries()
-                .filter(
+        # The mark is committed before the delete (outside an atomic block): a delivery that
+        # commits after this delete reads the mark and takes its entries back (see deliver).
+        models.UnfollowMark._default_manager.using(self._alias()).bulk_create(
+            [
+                models.UnfollowMark(
                     **_owner(owner),
-                    kind=_KIND_CODES[PRIVATE],
                     actor_identifier=actor.identifier,
                     actor_object_id=actor.object_id,
+                    at=at,
                 )
-                .delete()
+            ],
+            update_conflicts=True,
+            unique_fields=["owner_identifier", "owner_object_id", "actor_identifier", "actor_object_id"],
+            update_fields=["at"],
+        )
+        deleted, _ = (
+            self._entries()
+            .filter(
+                **_owner(owner),
+                kind=_KIND_CODES[PRIVATE],
+                actor_identifier=actor.identifier,
+                actor_object_id=actor.object_id,
             )
+            .delete()
+        )
         return deleted
 
     def delete(self, record: ActionRecord, owner: Ref) -> bool:
