@@ -1,0 +1,139 @@
+"""A Celery worker killed (SIGKILL) in the middle of a fan-out; the redelivered task finishes it.
+
+The dispatch task acknowledges late, so the broker still holds its message when the worker dies;
+after the visibility timeout a second worker gets it and runs the whole fan-out again. Every
+follower must then hold the action exactly once: the first worker's partial writes are not
+repeated as duplicates and nobody is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from sequere.backends import get_backend
+from sequere.contrib.timeline.backends import PRIVATE, get_timeline_backend
+from sequere.contrib.timeline.records import ActionRecord, new_action_id
+from sequere.refs import Ref
+from sequere.timeutils import to_micros
+from tests.reliability.celery_worker import make_app
+from tests.servers import RedisServer
+
+pytestmark = [pytest.mark.redis, pytest.mark.worker, pytest.mark.slow]
+
+FOLLOWERS = 20_000
+DISPATCH_RANGE = 5
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.fixture
+def stores(settings):
+    """Follow and timeline stores on a redis-server of the test's own, as the worker will see them."""
+    server = RedisServer().start()
+    env = {
+        "SEQUERE_RELIABILITY_REDIS": f"redis://127.0.0.1:{server.port}/0",
+        "SEQUERE_RELIABILITY_BROKER": f"redis://127.0.0.1:{server.port}/1",
+        "SEQUERE_RELIABILITY_FOLLOW_PREFIX": f"sequere-kill:{uuid.uuid4().hex[:8]}:",
+        "SEQUERE_RELIABILITY_TIMELINE_PREFIX": f"sequere-kill:{uuid.uuid4().hex[:8]}:timeline",
+        "SEQUERE_RELIABILITY_DISPATCH_RANGE": str(DISPATCH_RANGE),
+    }
+    settings.SEQUERE_BACKEND_CLASS = "sequere.backends.redis.RedisBackend"
+    settings.SEQUERE_REDIS_CONNECTION = env["SEQUERE_RELIABILITY_REDIS"]
+    settings.SEQUERE_REDIS_PREFIX = env["SEQUERE_RELIABILITY_FOLLOW_PREFIX"]
+    settings.SEQUERE_TIMELINE_BACKEND_CLASS = "sequere.contrib.timeline.backends.redis.RedisBackend"
+    settings.SEQUERE_TIMELINE_REDIS_CONNECTION = env["SEQUERE_RELIABILITY_REDIS"]
+    settings.SEQUERE_TIMELINE_REDIS_PREFIX = env["SEQUERE_RELIABILITY_TIMELINE_PREFIX"]
+    try:
+        yield env
+    finally:
+        server.stop()
+
+
+def start_worker(env: dict[str, str], name: str) -> subprocess.Popen:
+    """``celery worker`` in its own process (solo pool: the task runs in that very process)."""
+    command = [
+        sys.executable, "-m", "celery", "-A", "tests.reliability.celery_worker:app", "worker",
+        "--pool=solo", "--concurrency=1", "--without-gossip", "--without-mingle", "--without-heartbeat",
+        "--loglevel=WARNING", "-n", f"{name}@%h",
+    ]  # fmt: skip
+    full_env = {**os.environ, **env, "PYTHONPATH": ROOT}
+    full_env.pop("DJANGO_SETTINGS_MODULE", None)
+    log = open(os.path.join(stores_dir(env), f"{name}.log"), "wb")  # noqa: SIM115 - the worker owns it
+    return subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def stores_dir(env: dict[str, str]) -> str:
+    """A directory for the workers' logs (read them when this test fails)."""
+    path = os.path.join(
+        tempfile.gettempdir(), "sequere-worker-kill", env["SEQUERE_RELIABILITY_FOLLOW_PREFIX"]
+    )
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def wait_until(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_worker_killed_mid_fan_out_redelivers_exactly_once(stores):
+    actor = Ref("user", "actor")
+    followers = [Ref("user", f"f{i}") for i in range(FOLLOWERS)]
+    start = timezone.now() - timedelta(hours=1)
+    # oldest first: the fan-out walks them in this order, so the first and last show its progress
+    added = get_backend().add_many(
+        (ref, actor, start + timedelta(microseconds=i)) for i, ref in enumerate(followers)
+    )
+    assert added == FOLLOWERS
+    timeline = get_timeline_backend()
+    record = ActionRecord(id=new_action_id(), verb="like", actor=actor, date=to_micros(timezone.now()))
+    timeline.store(record, actor, public=True)
+
+    first = start_worker(stores, "doomed")
+    second = None
+    try:
+        make_app(stores["SEQUERE_RELIABILITY_BROKER"]).send_task(
+            "sequere.timeline.dispatch", kwargs={"record": record.to_dict()}
+        )
+        wait_until(lambda: timeline.count(followers[0], PRIVATE) == 1, 60, "the fan-out to start")
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+        assert timeline.count(followers[-1], PRIVATE) == 0, "the worker finished before it was killed"
+        reached = sum(timeline.count(ref, PRIVATE) for ref in followers)
+        assert 0 < reached < FOLLOWERS
+
+        second = start_worker(stores, "heir")
+        wait_until(lambda: timeline.count(followers[-1], PRIVATE) == 1, 120, "the redelivered fan-out")
+        time.sleep(0.5)  # let the task finish its last chunk and acknowledge
+        entries = [[r.id for r in timeline.fetch(ref, PRIVATE)] for ref in followers]
+        wrong = [(ref, ids) for ref, ids in zip(followers, entries, strict=True) if ids != [record.id]]
+        assert wrong == [], f"{len(wrong)} followers do not hold the action exactly once: {wrong[:5]}"
+        print(f"worker-kill figures: {FOLLOWERS} followers, {reached} reached before SIGKILL")
+    finally:
+        if first.poll() is None:
+            first.kill()
+        if second is not None:
+            stop(second)
