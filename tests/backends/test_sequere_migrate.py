@@ -148,7 +148,7 @@ def test_a_checkpoint_of_another_migration_is_refused(redis_store, tmp_path):
         migrate("--from", "database", "--to", "redis", "--checkpoint", str(checkpoint))
 
 
-@pytest.mark.slow  # about 30 s on two cores
+@pytest.mark.slow  # one to two minutes on two busy cores
 def test_moves_100k_edges_both_ways(redis_store, tmp_path):
     edges = make_edges(100_000, 20_000)
     store_in_database(edges)

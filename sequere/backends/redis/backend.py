@@ -17,6 +17,14 @@ from .errors import translate_errors, unavailable_errors
 from .keys import FOLLOWERS_CODE, FOLLOWINGS_CODE, FRIENDS_CODE, KeyBuilder
 
 CODE = {FOLLOWERS: FOLLOWERS_CODE, FOLLOWINGS: FOLLOWINGS_CODE, FRIENDS: FRIENDS_CODE}
+#: Key codes of each half of an edge, follower's then followed's, for "add" and "remove".
+HALF_CODES = {
+    "add": (
+        (FOLLOWINGS_CODE, FOLLOWERS_CODE, FRIENDS_CODE),
+        (FOLLOWERS_CODE, FOLLOWINGS_CODE, FRIENDS_CODE),
+    ),
+    "remove": ((FOLLOWINGS_CODE, FRIENDS_CODE), (FOLLOWERS_CODE, FRIENDS_CODE)),
+}
 #: Edges per pipeline in bulk writes (``add_many``, ``remove_all``).
 WRITE_BATCH = 500
 #: Keys read per pipeline when walking the whole store (``iter_edges``, ``total_edges``).
@@ -68,21 +76,17 @@ class RedisBackend(BaseBackend):
         return sorted(registry.get(model).identifier for model in registry.models)
 
     def _side_calls(self, op: str, from_ref: Ref, to_ref: Ref) -> list[tuple[list[str], list[str]]]:
-        """(keys, members) of each resource's half of an edge: the follower's, then the followed's."""
-        k = self.keys
-        if op == "add":
-            return [
-                (k.keys(from_ref, "o", [to_ref.identifier]) + k.keys(from_ref, "i", [to_ref.identifier])
-                 + k.keys(from_ref, "m", [to_ref.identifier]), [to_ref.object_id]),
-                (k.keys(to_ref, "i", [from_ref.identifier]) + k.keys(to_ref, "o", [from_ref.identifier])
-                 + k.keys(to_ref, "m", [from_ref.identifier]), [from_ref.object_id]),
-            ]  # fmt: skip
+        """(keys, members) of each resource's half of an edge: the follower's, then the followed's.
+
+        A follow half is (list the member joins, the reverse list, friends); an unfollow half
+        is (list the member leaves, friends). See the Lua scripts.
+        """
+        follower_codes, followed_codes = HALF_CODES[op]
+        key = self.keys.key
         return [
-            ([k.key(from_ref, "o", to_ref.identifier), k.key(from_ref, "m", to_ref.identifier)],
-             [to_ref.object_id]),
-            ([k.key(to_ref, "i", from_ref.identifier), k.key(to_ref, "m", from_ref.identifier)],
-             [from_ref.object_id]),
-        ]  # fmt: skip
+            ([key(from_ref, code, to_ref.identifier) for code in follower_codes], [to_ref.object_id]),
+            ([key(to_ref, code, from_ref.identifier) for code in followed_codes], [from_ref.object_id]),
+        ]
 
     def _write_calls(self, op: str, from_ref: Ref, to_ref: Ref, score: int | None = None) -> list:
         """The script calls of one follow (``op="add"``) or unfollow: one, or one per slot."""
