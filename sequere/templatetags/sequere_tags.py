@@ -74,13 +74,15 @@ def sequere_follow_button(
     Anonymous users get a "log in to follow" link; nothing is rendered for the user's own
     object or when :meth:`~sequere.base.ModelBase.can_follow` says no. ``next`` is where the
     view sends the browser back (default: the current page); ``show_count`` adds the number of
-    followers. The form carries ``data-sequere-*`` attributes for scripts that enhance it.
+    followers (unless :meth:`~sequere.base.ModelBase.can_view_followers` says no). The form
+    carries ``data-sequere-*`` attributes for scripts that enhance it.
     """
     request = context.get("request")
     user = getattr(request, "user", None) or context.get("user")
     if next is None and request is not None:
         next = request.get_full_path()
     options = registry.get(instance)
+    show_count = show_count and options.can_view_followers(user, instance)
     data: dict[str, Any] = {"state": "hidden", "instance": instance, "show_count": show_count}
     if show_count:
         data["followers_count"] = api.get_followers_count(instance)

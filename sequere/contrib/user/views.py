@@ -47,16 +47,20 @@ def follow_counts(user: Any, instance: Any, identifier: str, following: bool) ->
 
     ``followers_count`` / ``followings_count`` are the user's, the ``<identifier>_...`` pair the
     same counts restricted to the object's type, ``following`` whether the user now follows the
-    object (as the caller knows it) and ``object_followers_count`` how many follow the object.
+    object (as the caller knows it) and ``object_followers_count`` how many follow the object
+    (left out when :meth:`~sequere.base.ModelBase.can_view_followers` says no).
     """
-    return {
+    body = {
         "followers_count": api.get_followers_count(user),
         "followings_count": api.get_followings_count(user),
         f"{identifier}_followers_count": api.get_followers_count(user, identifier=identifier),
         f"{identifier}_followings_count": api.get_followings_count(user, identifier=identifier),
         "following": following,
-        "object_followers_count": api.get_followers_count(instance),
     }
+    # the object's followers are its own business: counted only for users who may see them
+    if registry.get(instance).can_view_followers(user, instance):
+        body["object_followers_count"] = api.get_followers_count(instance)
+    return body
 
 
 @method_decorator([csrf_protect, never_cache], name="dispatch")
