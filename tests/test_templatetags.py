@@ -139,3 +139,12 @@ def test_button_round_trip_through_the_view(client, member, project):
     assert response["Location"] == "/projects/1/?tab=about"
     html = render("{% sequere_follow_button project %}", request=request_for(member), project=project)
     assert ">Unfollow</button>" in html
+
+
+def test_button_count_respects_can_view_followers(member, project, monkeypatch):
+    monkeypatch.setattr(type(registry.get(Project)), "can_view_followers", lambda self, user, instance: False)
+    html = render(
+        "{% sequere_follow_button project show_count=True %}", request=request_for(member), project=project
+    )
+    assert "<form" in html
+    assert "follower" not in html

@@ -254,3 +254,10 @@ def test_follow_view_query_count(logged_client, member, project, django_assert_n
     with django_assert_num_queries(9):
         response = post(logged_client, FOLLOW, fields(project), **JSON)
     assert response.status_code == 200
+
+
+def test_object_followers_count_respects_can_view_followers(logged_client, member, project, monkeypatch):
+    monkeypatch.setattr(type(registry.get(Project)), "can_view_followers", lambda self, user, instance: False)
+    data = post(logged_client, FOLLOW, fields(project), **JSON).json()
+    assert "object_followers_count" not in data
+    assert data["following"] is True and data["followings_count"] == 1
