@@ -94,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
 
     url = os.environ.setdefault("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     started = time.perf_counter()
+    load_before = os.getloadavg()[1]
     redis_server = RedisServer().start()
     os.environ["BENCH_REDIS_URL"] = redis_server.url
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
@@ -166,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         write_rst(
             DOCS / "benchmarks.rst",
             sections,
-            intro=intro(datetime.now(timezone.utc), elapsed, scale),
+            intro=intro(datetime.now(timezone.utc), elapsed, scale, (load_before, os.getloadavg()[1])),
             plot=plot,
         )
         print(f"wrote {DOCS / 'benchmarks.rst'}")

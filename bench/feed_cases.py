@@ -62,6 +62,8 @@ def fill_timelines(data: Dataset) -> int:
         )
     if hasattr(backend, "_entry") and hasattr(backend, "_trim"):
         return _bulk_fill_database(backend, by_actor, data)
+    if hasattr(backend, "_pipeline") and hasattr(backend, "_queue_deliver"):
+        return _bulk_fill_redis(backend, by_actor, data)
     delivered = 0
     actors = list(by_actor.items())
     for start in range(0, len(actors), LOAD_CHUNK):
@@ -75,6 +77,38 @@ def fill_timelines(data: Dataset) -> int:
                     delivered += backend.deliver(records, followers)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # as autovacuum would after a bulk load; plans use fresh statistics
+    return delivered
+
+
+def _bulk_fill_redis(backend, by_actor: dict, data: Dataset) -> int:
+    """The Redis timeline's writes for the same records, many actors per pipeline.
+
+    The very commands ``store`` and ``deliver`` queue (the backend's own ``_queue_deliver``),
+    sent in pipelines of ``LOAD_CHUNK`` actors instead of one round trip per action.
+    """
+    from sequere.conf import sequere_settings
+    from sequere.contrib.timeline.backends import PRIVATE, PUBLIC
+    from sequere.refs import Ref
+
+    max_length = sequere_settings.TIMELINE_MAX_LENGTH
+    actors = list(by_actor.items())
+    delivered = 0
+    for start in range(0, len(actors), LOAD_CHUNK):
+        batch = actors[start : start + LOAD_CHUNK]
+
+        def build(pipe, batch=batch) -> None:
+            for actor, records in batch:
+                owner = records[0].actor
+                followers = [Ref("user", str(f)) for f in data.followed_by.get(actor, ())]
+                for record in records:
+                    pipe.set(backend.keys.action(record.id), record.to_json())
+                    backend._queue_deliver(pipe, record, owner, PRIVATE, None, max_length)
+                    backend._queue_deliver(pipe, record, owner, PUBLIC, None, max_length)
+                    for follower in followers:
+                        backend._queue_deliver(pipe, record, follower, PRIVATE, None, max_length)
+
+        backend._pipeline(build)
+        delivered += sum(len(data.followed_by.get(actor, ())) * len(records) for actor, records in batch)
     return delivered
 
 
