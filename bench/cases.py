@@ -70,11 +70,12 @@ def sections(data: Dataset) -> Iterator[tuple[str, Callable[[], list[dict]]]]:
 
 def intro(when: datetime, elapsed: float, scale: Scale, load: tuple[float, float]) -> str:
     """The paragraph above the tables; ``load`` is the 5-minute load average at start and end."""
+    busy = ", so other work was running beside it" if max(load) > 2.5 else ""
     return f"""
 Last run: {when:%Y-%m-%d %H:%M} UTC, ``make bench`` in {elapsed / 60:.1f} minutes on this project's
 development machine (2 cores; 5-minute load average {load[0]:.1f} at the start, {load[1]:.1f} at the
-end, other work was running beside it), PostgreSQL on 127.0.0.1 and a redis-server started by the
-harness. Absolute figures move with the load; ratios, measured in alternating rounds, much less.
+end{busy}), PostgreSQL on 127.0.0.1 and a redis-server started by the harness. Absolute figures
+move with the load; ratios, measured in alternating rounds, much less.
 
 Every figure sits beside a baseline measured in the same run: django-activity-stream (the latest
 release on PyPI) on the same database with the same users, follows and actions, or a raw redis-py
