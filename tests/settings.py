@@ -58,3 +58,6 @@ SEQUERE_BACKEND_CLASS = "sequere.backends.database.DatabaseBackend"
 # configure a timeline store and turn these on (tests/contrib/timeline/conftest.py).
 SEQUERE_TIMELINE_IMPORT_ON_FOLLOW = False
 SEQUERE_TIMELINE_REMOVE_ON_UNFOLLOW = False
+
+# Tests create many users; the default PBKDF2 hasher would cost seconds of CPU per test.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
