@@ -13,7 +13,7 @@ from sequere.backends import get_backend
 from sequere.contrib.timeline import Timeline
 from sequere.contrib.timeline.backends import PRIVATE, get_timeline_backend
 from sequere.registration import registry
-from tests.celery_app import app
+from tests.celery_app import app, make_app
 from tests.testapp.models import User
 from tests.testapp.sequere_registry import JoinAction
 
@@ -22,23 +22,17 @@ FOLLOWERS = 1000
 
 @pytest.fixture
 def worker_app(timeline, settings, redis_url):
-    """The test Celery app, not eager, on the test Redis as broker, with a worker thread."""
+    """A Celery app on the test Redis as broker, current for the test, with a worker thread."""
     settings.SEQUERE_TIMELINE_FANOUT = "celery"
     queue = f"sequere-test-{uuid.uuid4().hex[:8]}"
-    changes = {
-        "task_always_eager": False,
-        "broker_url": redis_url,
-        "task_default_queue": queue,
-        "accept_content": ["json"],  # a pickled message would be refused
-        "broker_connection_retry_on_startup": True,
-    }
-    saved = {key: app.conf.get(key) for key in changes}
-    app.conf.update(changes)
+    worker = make_app("sequere_worker_test", broker_url=redis_url, task_default_queue=queue)
+    worker.set_current()
     try:
-        with start_worker(app, pool="solo", queues=[queue], perform_ping_check=False, shutdown_timeout=30):
-            yield app
+        with start_worker(worker, pool="solo", queues=[queue], perform_ping_check=False, shutdown_timeout=30):
+            yield worker
     finally:
-        app.conf.update(saved)
+        app.set_current()
+        worker.close()
 
 
 @pytest.mark.worker
