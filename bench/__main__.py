@@ -11,6 +11,7 @@ import argparse
 import importlib
 import importlib.util
 import os
+import signal
 import sys
 import time
 import traceback
@@ -67,9 +68,26 @@ def _section(title: str, run, sections: list, errors: list) -> None:
     sections.append((title, rows))
 
 
+#: Seconds a helper module's ``run()`` may take before the harness gives up on it.
+HELPER_TIME_LIMIT = 300
+
+
+class HelperTimeout(Exception):
+    """A helper module ran past :data:`HELPER_TIME_LIMIT`."""
+
+
 def _helper_rows(module: str):
+    def on_alarm(signum, frame) -> None:
+        raise HelperTimeout(f"{module}.run() took more than {HELPER_TIME_LIMIT}s; stopped to keep the budget")
+
     def run() -> list[dict]:
-        return importlib.import_module(module).run()
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        signal.alarm(HELPER_TIME_LIMIT)
+        try:
+            return importlib.import_module(module).run()
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, previous)
 
     return run
 

@@ -28,8 +28,8 @@ TIMELINE_BACKENDS = {
     "redis": "sequere.contrib.timeline.backends.redis.RedisBackend",
     "database": "sequere.contrib.timeline.backends.database.DatabaseBackend",
 }
-PAGES_PER_ROUND = 30
-SAVES_PER_ROUND = 100
+PAGES_PER_ROUND = 10
+SAVES_PER_ROUND = 30
 LOAD_CHUNK = 500
 LOAD_BATCH = 5000
 

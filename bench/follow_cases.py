@@ -18,8 +18,8 @@ BACKENDS = {
     "database": "sequere.backends.database.DatabaseBackend",
     "redis": "sequere.backends.redis.RedisBackend",
 }
-FOLLOWS_PER_ROUND = 200
-READS_PER_ROUND = 300
+FOLLOWS_PER_ROUND = 100
+READS_PER_ROUND = 150
 
 
 def _users(ids: list[int]) -> dict[int, Any]:
