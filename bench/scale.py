@@ -11,6 +11,8 @@ the ratio shows how much slower (below 1) an operation gets as the store grows.
 from __future__ import annotations
 
 import itertools
+import sys
+import time
 import traceback
 
 from django.conf import settings
@@ -157,10 +159,14 @@ def run(quick: bool = False) -> tuple[list[dict], dict[str, list[tuple[int, floa
     stacks = {name: paths for name, paths in STACKS.items() if has(paths[0].rsplit(".", 1)[0])}
     series: dict[str, list[tuple[int, float]]] = {}
     for edges in sizes:
+        started = time.perf_counter()
         user_ids = ensure_users(edges // 10)
         write_graph(user_ids)
         if "redis" in stacks:
             copy_to_redis()  # before any stack adds its own follows
+        print(
+            f"   {edges:,} edges written in {time.perf_counter() - started:.0f}s", file=sys.stderr, flush=True
+        )
         for name, (follow_path, timeline_path) in stacks.items():
             timeline = has("sequere.contrib.timeline") and has(timeline_path.rsplit(".", 1)[0])
             overrides = {
@@ -175,6 +181,11 @@ def run(quick: bool = False) -> tuple[list[dict], dict[str, list[tuple[int, floa
                 continue
             for operation, ms in figures.items():
                 series.setdefault(f"{operation} ({name})", []).append((edges, ms))
+            print(
+                f"   {name} stack measured at {time.perf_counter() - started:.0f}s",
+                file=sys.stderr,
+                flush=True,
+            )
     rows = []
     for name, points in series.items():
         base_edges, base_ms = points[0]
