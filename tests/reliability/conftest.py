@@ -29,6 +29,7 @@ def resources(transactional_db) -> list:
 
 TIMELINE_STORES = [
     pytest.param("redis", id="tl-redis", marks=pytest.mark.redis),
+    pytest.param("redis-cluster", id="tl-redis-cluster", marks=[pytest.mark.redis, pytest.mark.cluster]),
     pytest.param("database", id="tl-database"),
 ]
 
@@ -47,7 +48,10 @@ def timeline_store(request, settings):
 
     from sequere.connections import build_client
 
-    url = request.getfixturevalue("redis_url")
+    if request.param == "redis-cluster":
+        url = request.getfixturevalue("redis_cluster").url
+    else:
+        url = request.getfixturevalue("redis_url")
     prefix = f"sequere-reliability:{uuid.uuid4().hex[:10]}:timeline"
     settings.SEQUERE_TIMELINE_BACKEND_CLASS = "sequere.contrib.timeline.backends.redis.RedisBackend"
     settings.SEQUERE_TIMELINE_REDIS_CONNECTION = url

@@ -68,6 +68,8 @@ class ActionRecord:
     @classmethod
     def from_dict(cls, value: dict[str, Any]) -> ActionRecord:
         """The record for :meth:`to_dict` output; ValueError/KeyError/TypeError when malformed."""
+        if not isinstance(value, dict):
+            raise ValueError(f"a stored action must be a JSON object, not {type(value).__name__}")
         target = value.get("target")
         data = value.get("data") or {}
         if not isinstance(data, dict):

@@ -25,6 +25,9 @@ from ..records import PRIVATE, PUBLIC, ActionRecord, decode_records
 from .base import BaseTimelineBackend
 from .keys import KeyBuilder, actor_member, parse_actor_member, ref_field
 
+#: redis-py's option (``redis.client.NEVER_DECODE``) for reading one reply as bytes.
+NEVER_DECODE = "NEVER_DECODE"
+
 __all__ = ["RedisBackend"]
 
 #: Add one action to several views of one timeline, trimming each; skip the owner if it
@@ -229,13 +232,15 @@ class RedisBackend(BaseTimelineBackend):
             value = self.client.get(self.keys.read_at(owner))
         return None if value is None else int(value)
 
-    def _values(self, action_ids: Sequence[str]) -> list[tuple[str, str | None]]:
+    def _values(self, action_ids: Sequence[str]) -> list[tuple[str, bytes | None]]:
         if not action_ids:
             return []
         with self._errors():
             pipe = self.client.pipeline(transaction=False)
             for action_id in action_ids:
-                pipe.get(self.keys.action(action_id))
+                # raw bytes: a value that is not UTF-8 must reach decode_records (which skips
+                # and logs it) instead of failing the client's decoding of the whole pipeline
+                pipe.execute_command("GET", self.keys.action(action_id), **{NEVER_DECODE: True})
             return list(zip(action_ids, pipe.execute(), strict=True))
 
     def get_records(self, action_ids: Sequence[str]) -> dict[str, ActionRecord]:
