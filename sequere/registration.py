@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connections, router
 from django.db.models.signals import post_delete
 
 from .base import ModelBase
@@ -23,6 +24,26 @@ MAX_IDENTIFIER_LENGTH = 100
 def _label(model: Any) -> str:
     meta = getattr(model, "_meta", None)
     return meta.label if meta is not None else repr(model)
+
+
+def _valid_pks(model: type, object_ids: Iterable[str]) -> list[Any]:
+    """The stored ids that can be primary keys of ``model`` (malformed or out-of-range ones dropped)."""
+    pk_field = model._meta.pk
+    ops = connections[router.db_for_read(model)].ops
+    internal_type = pk_field.get_internal_type()
+    low, high = (None, None)
+    if internal_type in ops.integer_field_ranges:
+        low, high = ops.integer_field_range(internal_type)
+    pks = []
+    for object_id in object_ids:
+        try:
+            pk = pk_field.to_python(object_id)
+        except (ValidationError, ValueError, TypeError):
+            continue
+        if isinstance(pk, int) and ((low is not None and pk < low) or (high is not None and pk > high)):
+            continue
+        pks.append(pk)
+    return pks
 
 
 def _uid(model: type) -> str:
@@ -159,13 +180,7 @@ class Registry:
             options = self._by_identifier.get(identifier)
             if options is None:
                 continue
-            pk_field = options.model._meta.pk
-            pks = []
-            for object_id in object_ids:
-                try:
-                    pks.append(pk_field.to_python(object_id))
-                except (ValidationError, ValueError, TypeError):
-                    continue
+            pks = _valid_pks(options.model, object_ids)
             if not pks:
                 continue
             for pk, obj in options.model._default_manager.in_bulk(pks).items():

@@ -101,3 +101,11 @@ def test_refs_for_every_pk_type():
 def test_unsaved_instance_ref():
     with pytest.raises(InvalidInstanceException, match="not saved"):
         sequere.registry.get_ref(User(username="x"))
+
+
+@pytest.mark.django_db
+def test_load_drops_ids_out_of_the_integer_range():
+    user = User.objects.create(username="big")
+    huge = str(2**70)
+    loaded = sequere.registry.load([Ref("user", huge), Ref("user", str(user.pk)), Ref("user", "-" + huge)])
+    assert loaded == {Ref("user", str(user.pk)): user}
