@@ -267,6 +267,9 @@ def main() -> int:
         drop_database(url)
         server.stop()
     print(text_table(rows))
+    for row in rows:
+        if row.get("note"):
+            print(f"{row['case']} vs {row.get('baseline_name', 'baseline')}: {row['note']}")
     return 0
 
 
