@@ -35,6 +35,8 @@ STACKS = {
 #: The database timeline's fan-out is measured up to this store size (1,000 followers); past it one
 #: fan-out takes minutes on the benchmark machine and would blow the 15-minute budget.
 MAX_DATABASE_FANOUT_EDGES = 10_000
+#: Seconds after which no larger store is started (the curve stops at the last size measured).
+CURVE_BUDGET = 420
 
 
 def ensure_users(count: int) -> list[int]:
@@ -158,7 +160,11 @@ def run(quick: bool = False) -> tuple[list[dict], dict[str, list[tuple[int, floa
     sizes = QUICK_SIZES if quick else SIZES
     stacks = {name: paths for name, paths in STACKS.items() if has(paths[0].rsplit(".", 1)[0])}
     series: dict[str, list[tuple[int, float]]] = {}
+    curve_started = time.perf_counter()
     for edges in sizes:
+        if time.perf_counter() - curve_started > CURVE_BUDGET:
+            errors.append(f"scale curve stopped before {edges:,} edges: past its {CURVE_BUDGET}s budget")
+            break
         started = time.perf_counter()
         user_ids = ensure_users(edges // 10)
         write_graph(user_ids)
