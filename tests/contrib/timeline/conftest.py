@@ -73,7 +73,8 @@ class RedisHarness(Harness):
     def configure(self) -> None:
         self.prefix = f"sequere-test:{uuid.uuid4().hex[:12]}:timeline"
         self.settings.SEQUERE_TIMELINE_BACKEND_CLASS = "sequere.contrib.timeline.backends.redis.RedisBackend"
-        self.settings.SEQUERE_TIMELINE_REDIS_CONNECTION = self.connection()
+        self.url = self.connection()
+        self.settings.SEQUERE_TIMELINE_REDIS_CONNECTION = self.url
         self.settings.SEQUERE_TIMELINE_CONNECTION_CLASS = self.client_class
         self.settings.SEQUERE_TIMELINE_REDIS_PREFIX = self.prefix
 
@@ -83,7 +84,7 @@ class RedisHarness(Harness):
     def raw_client(self):
         from sequere.connections import build_client
 
-        return build_client(self.settings.SEQUERE_TIMELINE_REDIS_CONNECTION)
+        return build_client(self.url)  # the test may have pointed the setting elsewhere
 
     def corrupt(self, action_id: str) -> None:
         from sequere.contrib.timeline.backends.keys import KeyBuilder
