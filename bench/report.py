@@ -113,5 +113,6 @@ def plot_curve(path: Path, series: dict[str, list[tuple[int, float]]]) -> None:
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
     plt.close(fig)
