@@ -79,3 +79,12 @@ def test_scale_curve_fresh_pairs_are_not_in_the_graph(size):
     assert len(pairs) == len(set(pairs)) == 400
     assert not set(pairs) & graph
     assert all(a != b and 0 not in (a, b) for a, b in pairs)
+
+
+def test_plot_is_a_png_in_a_new_folder(tmp_path):
+    pytest.importorskip("matplotlib")
+    from bench.report import plot_curve
+
+    path = tmp_path / "_static" / "curve.png"
+    plot_curve(path, {"follow (redis)": [(1_000, 0.3), (1_000_000, 0.4)], "empty": []})
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
