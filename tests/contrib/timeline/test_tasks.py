@@ -10,6 +10,7 @@ from sequere.contrib.timeline.backends import get_timeline_backend
 from sequere.exceptions import BackendUnavailableException
 from sequere.models import follow
 from sequere.registration import registry
+from tests.celery_app import app
 from tests.servers import free_port
 from tests.testapp.models import User
 from tests.testapp.sequere_registry import JoinAction
@@ -19,15 +20,24 @@ pytestmark = pytest.mark.parametrize("timeline_harness", ["redis"], indirect=Tru
 
 @pytest.fixture
 def retries():
-    """``(reason type, attempt)`` of every retry while the test runs."""
+    """``(reason type, attempt)`` of every retry while the test runs.
+
+    The test app runs tasks eagerly; with ``task_eager_propagates`` off, an eager retry runs the
+    task again at once (a worker would wait for the backoff), so retries are seen in-process.
+    """
+    propagates = app.conf.task_eager_propagates
+    app.conf.task_eager_propagates = False
     seen: list[tuple[str, int]] = []
 
     def on_retry(sender=None, reason=None, request=None, **kwargs):
         seen.append((type(reason).__name__, request.retries))
 
     task_retry.connect(on_retry, weak=False)
-    yield seen
-    task_retry.disconnect(on_retry)
+    try:
+        yield seen
+    finally:
+        task_retry.disconnect(on_retry)
+        app.conf.task_eager_propagates = propagates
 
 
 def test_dispatch_retries_until_redis_is_back(timeline, settings, retries):
