@@ -274,14 +274,44 @@ def test_audit_finds_and_repairs_drift(redis_backend):
     client.zrem(keys.key(A, "i", "project"), "c")  # half edge c -> a
     client.zadd(keys.key(D, "i", "user"), {"a": to_micros(at(8))})  # dates differ for a -> d
     client.zrem(keys.key(B, "m", "user"), "a")  # a friend lost
+    E = Ref("team", "e")
+    _apply(backend, "add", E, D, 1, to_micros(at(5)))  # only the followed's half of e -> d
     report = backend.audit()
-    assert report["fixed"] == 0 and len(report["problems"]) == 3, report
+    assert report["fixed"] == 0 and len(report["problems"]) == 4, report
     assert any("half edge: project:c -> user:a" in p for p in report["problems"])
+    assert any(
+        "half edge: team:e -> team:d is missing from team:e's followings" in p for p in report["problems"]
+    )
     assert any("dates differ: user:a -> team:d" in p for p in report["problems"])
     assert any("friends of user:b" in p for p in report["problems"])
     fixed = backend.audit(fix=True)
-    assert fixed["fixed"] == 3
+    assert fixed["fixed"] == 4
     assert backend.audit() == {"checked": 4, "problems": [], "fixed": 0}
+    assert not backend.exists(E, D) and backend.count(FOLLOWERS, D, identifier="team") == 0
     assert [e.ref for e in backend.fetch(FRIENDS, B)] == [A]
     assert backend.count(FOLLOWERS, A) == 2
     assert [e.created_at for e in backend.fetch(FOLLOWERS, D)] == [at(4)]
+
+
+def test_audit_settles_a_follow_racing_an_unfollow_across_nodes(redis_backend):
+    """The follower's half decides: the followed's leftover half goes, however long the list."""
+    backend = redis_backend
+    star = Ref("project", "star")
+    fans = [Ref("user", f"fan{i}") for i in range(620)]  # more than one audit batch
+    for fan in fans:  # follow's first half, then a whole unfollow, then the follow's second half
+        _apply(backend, "add", fan, star, 0, to_micros(at(1)))
+    for fan in fans:
+        backend.remove(fan, star)
+    calls = []
+    for fan in fans:
+        keys, members = backend._side_calls("add", fan, star)[1]
+        calls.append((scripts.FOLLOW, keys, [str(to_micros(at(1))), *members]))
+    scripts.run_many(backend.client, calls)
+    backend.add(fans[0], star, at(2))  # one real edge that must survive
+    assert backend.count(FOLLOWERS, star) == 620
+    report = backend.audit(fix=True)
+    # 619 leftover halves removed, and the surviving edge's followers half (kept at its first
+    # date by ZADD NX) takes the follower's date
+    assert report["fixed"] == 620 and report["checked"] == 620
+    assert [(e.ref, e.created_at) for e in backend.fetch(FOLLOWERS, star)] == [(fans[0], at(2))]
+    assert backend.audit()["problems"] == []

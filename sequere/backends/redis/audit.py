@@ -3,10 +3,12 @@
 Each edge is stored twice (in the follower's followings and the followed's followers) and each
 mutual pair once more per side (friends). On a single Redis one script writes all of it, so the
 copies cannot disagree; on Redis Cluster the two halves live on two nodes and a node lost in the
-middle of a write can leave one half alone. The audit finds and (with ``fix``) repairs:
+middle of a write, or a follow and an unfollow of one edge racing across the two nodes, can leave
+one half alone. The audit finds and (with ``fix``) repairs, the follower's half deciding as it does
+for the result of ``follow()`` and ``unfollow()``:
 
-* a half edge: one side present, the other missing. Repair: add the missing half with the same
-  date (the follow was asked for; unfollow it again if it was an interrupted unfollow);
+* a half edge in the follower's followings only: the followed's half is added, same date;
+* a half edge in the followed's followers only: it is removed;
 * two halves with different dates. Repair: the follower's date wins;
 * a friends set that is not the intersection of the resource's followers and followings (with
   the later date of the two). Repair: ``ZINTERSTORE ... AGGREGATE MAX`` on the resource's slot.
@@ -70,6 +72,7 @@ def _check_halves(backend: RedisBackend, code: str, fix: bool, report: _Report) 
                 pipe.zscore(keys.key(other, twin, ref.identifier), ref.object_id)
             twins = pipe.execute()
             repairs: list[scripts.Call] = []
+            removed = 0  # entries of this set removed by the repairs: the next range starts earlier
             for other, (_, score), twin_score in zip(others, rows, twins, strict=True):
                 follower, followed = (ref, other) if code == FOLLOWINGS_CODE else (other, ref)
                 if code == FOLLOWINGS_CODE:
@@ -82,10 +85,13 @@ def _check_halves(backend: RedisBackend, code: str, fix: bool, report: _Report) 
                         f"half edge: {_label(follower)} -> {_label(followed)} is missing from "
                         f"{_label(other)}'s {where}"
                     )
-                    if fix:
-                        side = 1 if code == FOLLOWINGS_CODE else 0
-                        side_keys, members = backend._side_calls("add", follower, followed)[side]
+                    if fix and code == FOLLOWINGS_CODE:
+                        side_keys, members = backend._side_calls("add", follower, followed)[1]
                         repairs.append((scripts.FOLLOW, side_keys, [str(int(score)), *members]))
+                    elif fix:
+                        side_keys, members = backend._side_calls("remove", follower, followed)[1]
+                        repairs.append((scripts.UNFOLLOW, side_keys, members))
+                        removed += 1
                 elif code == FOLLOWINGS_CODE and int(twin_score) != int(score):
                     report.problem(
                         f"dates differ: {_label(follower)} -> {_label(followed)} is dated {int(score)} "
@@ -99,7 +105,7 @@ def _check_halves(backend: RedisBackend, code: str, fix: bool, report: _Report) 
                 report.fixed += len(repairs)
             if len(rows) < _BATCH:
                 break
-            start += _BATCH
+            start += _BATCH - removed
 
 
 def _check_friends(backend: RedisBackend, fix: bool, report: _Report) -> None:
