@@ -76,7 +76,9 @@ def follow_backend(request, settings):
 
 def pytest_addoption(parser):
     parser.addoption(
-        "--run-slow", action="store_true", default=bool(os.environ.get("SEQUERE_RUN_SLOW")),
+        "--run-slow",
+        action="store_true",
+        default=bool(os.environ.get("SEQUERE_RUN_SLOW")),
         help="also run tests marked slow (load and fault tests; .ci/run passes it)",
     )
 
