@@ -344,3 +344,26 @@ def test_page_query_count(follow_backend, thoas, size):
         page = get_followers(thoas, identifier="user")[:page_size]
     assert len(page) == page_size
     assert len(ctx.captured_queries) == SQL_PER_EDGE_PAGE.get(follow_backend, 0) + 1
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 100])
+def test_iter_refs_yields_every_follower_once_oldest_first(thoas, chunk):
+    from django.utils import timezone
+
+    from sequere.backends import FOLLOWERS
+    from sequere.registration import registry
+
+    people = users(23)
+    same_time = timezone.now()
+    backend = get_backend()
+    target = registry.get_ref(thoas)
+    # ties on the date must neither repeat nor drop anyone between chunks
+    backend.add_many([(registry.get_ref(u), target, same_time) for u in people[:10]])
+    for user in people[10:]:
+        follow(user, thoas)
+    chunks = list(backend.iter_refs(FOLLOWERS, target, chunk_size=chunk))
+    refs = [ref for part in chunks for ref in part]
+    assert all(len(part) <= chunk for part in chunks)
+    assert len(refs) == len(set(refs)) == 23
+    assert refs[10:] == [registry.get_ref(u) for u in people[10:]]
+    assert set(refs[:10]) == {registry.get_ref(u) for u in people[:10]}
