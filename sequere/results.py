@@ -22,7 +22,82 @@ REPR_OUTPUT_SIZE = 20
 ITER_CHUNK_SIZE = 100
 
 
-class FollowList:
+class LazyList:
+    """The sequence protocol over a paged store, written once for every lazy result.
+
+    Subclasses provide :meth:`count`, ``_fetch(offset, limit)`` (raw rows, one backend read) and
+    ``_load(rows)`` (the items, which may be fewer than the rows). This gives ``len()``, truth,
+    slicing, indexing, iteration in chunks, ``==`` with a list, and a ``repr`` like a QuerySet's,
+    which is all :class:`django.core.paginator.Paginator` needs.
+    """
+
+    #: What an index error calls the list.
+    noun = "list"
+
+    def count(self) -> int:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _fetch(self, offset: int, limit: int | None) -> list[Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _load(self, rows: list[Any]) -> list[Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __bool__(self) -> bool:
+        return self.count() > 0
+
+    def _page(self, offset: int, limit: int | None) -> list[Any]:
+        return self._load(self._fetch(offset, limit))
+
+    def __getitem__(self, key: int | slice) -> Any:
+        if isinstance(key, slice):
+            if key.step not in (None, 1):
+                raise ValueError(f"sequere {self.noun}s do not support slice steps.")
+            start, stop = key.start or 0, key.stop
+            if start < 0 or (stop is not None and stop < 0):
+                count = self.count()
+                start = max(count + start, 0) if start < 0 else start
+                stop = max(count + stop, 0) if stop is not None and stop < 0 else stop
+            if stop is not None and stop <= start:
+                return []
+            return self._page(start, None if stop is None else stop - start)
+        if not isinstance(key, int):
+            raise TypeError(
+                f"sequere {self.noun} indices must be integers or slices, not {type(key).__name__}."
+            )
+        index = key + self.count() if key < 0 else key
+        page = self._page(index, 1) if index >= 0 else []
+        if not page:
+            raise IndexError(f"sequere {self.noun} index out of range")
+        return page[0]
+
+    def __iter__(self) -> Iterator[Any]:
+        offset = 0
+        while True:
+            rows = self._fetch(offset, ITER_CHUNK_SIZE)
+            yield from self._load(rows)
+            if len(rows) < ITER_CHUNK_SIZE:
+                return
+            offset += ITER_CHUNK_SIZE
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (list, tuple)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        data = self[: REPR_OUTPUT_SIZE + 1]
+        if len(data) > REPR_OUTPUT_SIZE:
+            data[-1] = "...(remaining elements truncated)..."
+        return repr(data)
+
+
+class FollowList(LazyList):
     """The followers, followings or friends of one instance, read lazily from the backend.
 
     Supports ``len()``, :meth:`count`, slicing, indexing, iteration, truth and ``repr``, so
@@ -52,57 +127,10 @@ class FollowList:
             self._count = self.backend.count(self.kind, self.ref, identifier=self.identifier)
         return self._count
 
-    def __len__(self) -> int:
-        return self.count()
-
     def __bool__(self) -> bool:
         if self._count is not None:
             return self._count > 0
-        return bool(
-            self.backend.fetch(self.kind, self.ref, identifier=self.identifier, desc=self.desc, limit=1)
-        )
-
-    def __getitem__(self, key: int | slice) -> Any:
-        if isinstance(key, slice):
-            if key.step not in (None, 1):
-                raise ValueError("sequere lists do not support slice steps.")
-            start, stop = key.start or 0, key.stop
-            if start < 0 or (stop is not None and stop < 0):
-                count = self.count()
-                start = max(count + start, 0) if start < 0 else start
-                stop = max(count + stop, 0) if stop is not None and stop < 0 else stop
-            if stop is not None and stop <= start:
-                return []
-            return self._page(start, None if stop is None else stop - start)
-        if not isinstance(key, int):
-            raise TypeError(f"sequere list indices must be integers or slices, not {type(key).__name__}.")
-        index = key + self.count() if key < 0 else key
-        page = self._page(index, 1) if index >= 0 else []
-        if not page:
-            raise IndexError("sequere list index out of range")
-        return page[0]
-
-    def __iter__(self) -> Iterator[tuple[Any, datetime]]:
-        offset = 0
-        while True:
-            edges = self._fetch(offset, ITER_CHUNK_SIZE)
-            yield from self._load(edges)
-            if len(edges) < ITER_CHUNK_SIZE:
-                return
-            offset += ITER_CHUNK_SIZE
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, (list, tuple)):
-            return list(self) == list(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        data = self[: REPR_OUTPUT_SIZE + 1]
-        if len(data) > REPR_OUTPUT_SIZE:
-            data[-1] = "...(remaining elements truncated)..."  # type: ignore[call-overload]
-        return repr(data)
+        return bool(self._fetch(0, 1))
 
     def _fetch(self, offset: int, limit: int | None) -> list[Edge]:
         return self.backend.fetch(
@@ -113,9 +141,6 @@ class FollowList:
             offset=offset,
             limit=limit,
         )
-
-    def _page(self, offset: int, limit: int | None) -> list[tuple[Any, datetime]]:
-        return self._load(self._fetch(offset, limit))
 
     def _load(self, edges: list[Edge]) -> list[tuple[Any, datetime]]:
         instances = registry.load(edge.ref for edge in edges)

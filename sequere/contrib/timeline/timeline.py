@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
 
 from ...registration import registry
+from ...results import LazyList
 from ...timeutils import from_micros, to_micros
 from . import fanout, signals
 from .actions import Action, get_actions
@@ -20,9 +20,6 @@ from .records import ActionRecord
 __all__ = ["Timeline", "ActionList"]
 
 logger = logging.getLogger("sequere.timeline")
-
-REPR_OUTPUT_SIZE = 20
-ITER_CHUNK_SIZE = 100
 
 
 def _verb(action: Any) -> str | None:
@@ -70,7 +67,7 @@ def build_actions(records: list[ActionRecord]) -> list[Action]:
     return actions
 
 
-class ActionList:
+class ActionList(LazyList):
     """One owner's private or public timeline, optionally filtered, read lazily.
 
     Supports ``len()``, :meth:`count`, slicing, indexing, iteration, truth and ``repr``, so
@@ -102,14 +99,10 @@ class ActionList:
             self._count = self.backend.count(self.owner, self.kind, verb=self.verb, target=self.target)
         return self._count
 
-    def __len__(self) -> int:
-        return self.count()
+    noun = "timeline"
 
-    def __bool__(self) -> bool:
-        return self.count() > 0
-
-    def _page(self, offset: int, limit: int | None) -> list[Action]:
-        records = self.backend.fetch(
+    def _fetch(self, offset: int, limit: int | None) -> list[ActionRecord]:
+        return self.backend.fetch(
             self.owner,
             self.kind,
             verb=self.verb,
@@ -118,57 +111,9 @@ class ActionList:
             offset=offset,
             limit=limit,
         )
+
+    def _load(self, records: list[ActionRecord]) -> list[Action]:
         return build_actions(records)
-
-    def __getitem__(self, key: int | slice) -> Any:
-        if isinstance(key, slice):
-            if key.step not in (None, 1):
-                raise ValueError("timeline lists do not support slice steps.")
-            start, stop = key.start or 0, key.stop
-            if start < 0 or (stop is not None and stop < 0):
-                count = self.count()
-                start = max(count + start, 0) if start < 0 else start
-                stop = max(count + stop, 0) if stop is not None and stop < 0 else stop
-            if stop is not None and stop <= start:
-                return []
-            return self._page(start, None if stop is None else stop - start)
-        if not isinstance(key, int):
-            raise TypeError(f"timeline list indices must be integers or slices, not {type(key).__name__}.")
-        index = key + self.count() if key < 0 else key
-        page = self._page(index, 1) if index >= 0 else []
-        if not page:
-            raise IndexError("timeline index out of range")
-        return page[0]
-
-    def __iter__(self) -> Iterator[Action]:
-        offset = 0
-        while True:
-            records = self.backend.fetch(
-                self.owner,
-                self.kind,
-                verb=self.verb,
-                target=self.target,
-                desc=self.desc,
-                offset=offset,
-                limit=ITER_CHUNK_SIZE,
-            )
-            yield from build_actions(records)
-            if len(records) < ITER_CHUNK_SIZE:
-                return
-            offset += ITER_CHUNK_SIZE
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, list):
-            return list(self) == other
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        items = self[: REPR_OUTPUT_SIZE + 1]
-        if len(items) > REPR_OUTPUT_SIZE:
-            items[-1] = "...(remaining elements truncated)..."
-        return repr(items)
 
 
 class Timeline:
