@@ -127,12 +127,16 @@ def _fresh_pairs(size: int) -> list[tuple[int, int]]:
 def _timeline_ms(celebrity: User, reader: User, edges: int, database_timeline: bool) -> dict[str, float]:
     from sequere.contrib.timeline import Timeline
     from sequere.contrib.timeline import fanout as fanout_jobs
+    from sequere.registration import registry
 
     from .apps import LikeAction
 
     timeline = Timeline(celebrity)
-    for _ in range(20):  # the reader's feed has a page to read
-        timeline.save(LikeAction(actor=celebrity))
+    reader_ref = registry.get_ref(reader)
+    for _ in range(20):  # the reader's feed has a page to read (delivered to the reader alone)
+        record = LikeAction(actor=celebrity).to_record()
+        timeline.backend.store(record, record.actor, public=True)
+        timeline.backend.deliver([record], [reader_ref])
     counter = itertools.count()
 
     def fan_out() -> None:
