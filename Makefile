@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 DEMO_ADDR ?= 127.0.0.1:8000
 
-.PHONY: venv test test-postgres lint docs demo bench clean
+.PHONY: venv test test-postgres test-noextras lint docs demo bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ test: venv
 test-postgres: venv
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest $(PYTEST_ARGS)
 
+## The core with no optional extra installed (no redis, no celery): what a database-only project gets.
+test-noextras:
+	$(PYTHON) -m venv .venv-noextras
+	.venv-noextras/bin/pip install --quiet -e . pytest pytest-django
+	.venv-noextras/bin/pytest -p no:cacheprovider tests/contract tests/core $(PYTEST_ARGS)
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -54,4 +60,4 @@ bench: venv $(VENV)/.installed-bench
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info docs/_build .pytest_cache
+	rm -rf $(VENV) .venv-noextras build dist *.egg-info docs/_build .pytest_cache
