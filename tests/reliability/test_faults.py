@@ -89,6 +89,9 @@ def test_server_stopped_in_the_middle_of_a_threaded_stream(own_redis):
                 with progress:
                     outcome[index] = result
                     progress.notify_all()
+                if result == "down" and list(outcome.values()).count("down") >= 20:
+                    # enough calls have met the outage: go on only once the server is back
+                    restarted.wait(timeout=60)
         except BaseException as exc:  # noqa: BLE001 - reported in the test thread
             unexpected.append(exc)
         finally:
@@ -98,6 +101,8 @@ def test_server_stopped_in_the_middle_of_a_threaded_stream(own_redis):
         with progress:
             assert progress.wait_for(predicate, timeout=60), f"writer stalled: {len(outcome)} calls made"
 
+    restarted = threading.Event()
+
     with SignalRecorder() as recorder:
         thread = threading.Thread(target=writer)
         thread.start()
@@ -105,6 +110,7 @@ def test_server_stopped_in_the_middle_of_a_threaded_stream(own_redis):
         own_redis.stop()
         wait_for(lambda: list(outcome.values()).count("down") >= 20)
         own_redis.start()
+        restarted.set()
         thread.join(timeout=120)
     assert not thread.is_alive() and not unexpected, unexpected
     assert len(outcome) == len(fans)
