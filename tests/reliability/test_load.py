@@ -79,18 +79,6 @@ def skip_unless_concurrent_writes(backend_name: str) -> None:
         pytest.skip("database backend on in-memory SQLite: run with DATABASE_URL=postgres://... for this")
 
 
-def known_cluster_race(request: pytest.FixtureRequest, backend_name: str) -> None:
-    """Mark a known bug (docs/reliability.rst, "Known limits"): on Redis Cluster the two halves of
-    an edge are written on two nodes without ordering, so a follow and an unfollow of one edge
-    that interleave across them can leave the followed's half disagreeing with the follower's.
-    Seen with 8 processes x 2,000 calls; the test still runs and reports XPASS when it holds.
-    """
-    if backend_name == "redis_cluster":
-        request.applymarker(
-            pytest.mark.xfail(reason="known: cross-slot follow/unfollow race on Redis Cluster", strict=False)
-        )
-
-
 def run_processes(resources: list, workers: int, ops: int) -> list[WorkerLog]:
     """``workers`` spawned processes running the same workload against the same store."""
     overrides = {
@@ -150,10 +138,9 @@ def test_threads_fast(resources, follow_backend, workers, ops):
     assert figures["followed"] > 0 and figures["unfollowed"] > 0
 
 
-def test_threads_contended(request, resources, follow_backend):
+def test_threads_contended(resources, follow_backend):
     """8 workers on 3 resources (6 edges): every call races another one on the same edge."""
     skip_unless_concurrent_writes(follow_backend)
-    known_cluster_race(request, follow_backend)
     few = [resources[0], resources[20], resources[-1]]
     logs = run_threads(few, 8, 150)
     figures = assert_consistent(few, logs, 8, 150)
@@ -161,17 +148,15 @@ def test_threads_contended(request, resources, follow_backend):
 
 
 @pytest.mark.slow
-def test_threads_8x2000(request, resources, follow_backend):
+def test_threads_8x2000(resources, follow_backend):
     skip_unless_concurrent_writes(follow_backend)
-    known_cluster_race(request, follow_backend)
     logs = run_threads(resources, 8, 2000)
     figures = assert_consistent(resources, logs, 8, 2000)
     assert figures["edges"] > 100
 
 
 @pytest.mark.slow
-def test_processes_8x2000(request, resources, follow_backend):
-    known_cluster_race(request, follow_backend)
+def test_processes_8x2000(resources, follow_backend):
     if not shares_across_processes(follow_backend):
         pytest.skip("SQLite in memory is private to one process; run with DATABASE_URL=postgres://...")
     logs = run_processes(resources, 8, 2000)

@@ -12,6 +12,11 @@ for the result of ``follow()`` and ``unfollow()``:
 * two halves with different dates. Repair: the follower's date wins;
 * a friends set that is not the intersection of the resource's followers and followings (with
   the later date of the two). Repair: ``ZINTERSTORE ... AGGREGATE MAX`` on the resource's slot.
+
+On Redis Cluster each half also keeps tombstones (``lua/follow_half.lua``). Racing calls no longer
+leave halves apart (both halves apply the same last-writer-wins rule), so what the audit finds
+there comes from a node lost mid-write. Every repair of an edge's halves also copies the
+follower's tombstone of that edge to the followed's half, so later calls are decided alike on both.
 """
 
 from __future__ import annotations
@@ -72,6 +77,7 @@ def _check_halves(backend: RedisBackend, code: str, fix: bool, report: _Report) 
                 pipe.zscore(keys.key(other, twin, ref.identifier), ref.object_id)
             twins = pipe.execute()
             repairs: list[scripts.Call] = []
+            repaired: list[tuple[Ref, Ref]] = []
             removed = 0  # entries of this set removed by the repairs: the next range starts earlier
             for other, (_, score), twin_score in zip(others, rows, twins, strict=True):
                 follower, followed = (ref, other) if code == FOLLOWINGS_CODE else (other, ref)
@@ -88,9 +94,11 @@ def _check_halves(backend: RedisBackend, code: str, fix: bool, report: _Report) 
                     if fix and code == FOLLOWINGS_CODE:
                         side_keys, members = backend._side_calls("add", follower, followed)[1]
                         repairs.append((scripts.FOLLOW, side_keys, [str(int(score)), *members]))
+                        repaired.append((follower, followed))
                     elif fix:
                         side_keys, members = backend._side_calls("remove", follower, followed)[1]
                         repairs.append((scripts.UNFOLLOW, side_keys, members))
+                        repaired.append((follower, followed))
                         removed += 1
                 elif code == FOLLOWINGS_CODE and int(twin_score) != int(score):
                     report.problem(
@@ -99,13 +107,33 @@ def _check_halves(backend: RedisBackend, code: str, fix: bool, report: _Report) 
                     )
                     if fix:
                         client.zadd(keys.key(other, twin, ref.identifier), {ref.object_id: score}, xx=True)
+                        repaired.append((follower, followed))
                         report.fixed += 1
             if repairs:
                 scripts.run_many(client, repairs)
                 report.fixed += len(repairs)
+            if repaired and backend._cluster:
+                _copy_tombstones(backend, repaired)
             if len(rows) < _BATCH:
                 break
             start += _BATCH - removed
+
+
+def _copy_tombstones(backend: RedisBackend, pairs: list[tuple[Ref, Ref]]) -> None:
+    """Give each (follower, followed) edge's followed half the follower's tombstone (or none)."""
+    client, keys = backend.client, backend.keys
+    pipe = client.pipeline(transaction=False)
+    for follower, followed in pairs:
+        pipe.hget(keys.tombstones(follower, FOLLOWINGS_CODE, followed.identifier), followed.object_id)
+    stamps = pipe.execute()
+    pipe = client.pipeline(transaction=False)
+    for (follower, followed), stamp in zip(pairs, stamps, strict=True):
+        key = keys.tombstones(followed, FOLLOWERS_CODE, follower.identifier)
+        if stamp is None:
+            pipe.hdel(key, follower.object_id)
+        else:
+            pipe.hset(key, follower.object_id, stamp)
+    pipe.execute()
 
 
 def _check_friends(backend: RedisBackend, fix: bool, report: _Report) -> None:

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
+
 from ...conf import sequere_settings
 from ...connections import get_client, is_cluster
 from ...refs import Edge, Ref
@@ -40,7 +42,10 @@ class RedisBackend(BaseBackend):
     they stay right whatever order two opposite follows arrive in.
 
     On a single Redis a follow or unfollow is one script over both resources (one round trip,
-    atomic); on Redis Cluster it is one script per resource, both sent in one pipeline.
+    atomic); on Redis Cluster it is one script per resource, both sent in one pipeline. There each
+    half is a last-writer-wins register per edge ordered by the operation's time (the follow's
+    ``created_at``, the unfollow's ``timezone.now()``) and backed by tombstones, so both halves
+    apply racing calls by the same rule and agree whatever order they reach the two nodes in.
     """
 
     def __init__(self) -> None:
@@ -88,20 +93,37 @@ class RedisBackend(BaseBackend):
             ([key(to_ref, code, from_ref.identifier) for code in followed_codes], [from_ref.object_id]),
         ]
 
-    def _write_calls(self, op: str, from_ref: Ref, to_ref: Ref, score: int | None = None) -> list:
-        """The script calls of one follow (``op="add"``) or unfollow: one, or one per slot."""
-        script = scripts.FOLLOW if op == "add" else scripts.UNFOLLOW
-        prefix = [str(score)] if op == "add" else []
-        sides = self._side_calls(op, from_ref, to_ref)
-        if not self._cluster:
-            (keys_a, member_a), (keys_b, member_b) = sides
-            return [(script, keys_a + keys_b, prefix + member_a + member_b)]
-        return [(script, keys, prefix + members) for keys, members in sides]
+    def _half_call(self, op: str, from_ref: Ref, to_ref: Ref, side: int, stamp: int) -> scripts.Call:
+        """Redis Cluster: the script call of one half (0 the follower's, 1 the followed's).
 
-    def _write(self, op: str, from_ref: Ref, to_ref: Ref, score: int | None = None) -> bool:
+        ``stamp`` is the operation's time in microseconds (the score of a follow). The keys are
+        the resource's list the member joins or leaves, its reverse list, friends and tombstones.
+        """
+        ref, other = (from_ref, to_ref) if side == 0 else (to_ref, from_ref)
+        codes = HALF_CODES["add"][side]
+        keys = [self.keys.key(ref, code, other.identifier) for code in codes]
+        keys.append(self.keys.tombstones(ref, codes[0], other.identifier))
+        script = scripts.FOLLOW_HALF if op == "add" else scripts.UNFOLLOW_HALF
+        return (script, keys, [str(stamp), other.object_id])
+
+    def _write_calls(self, op: str, from_ref: Ref, to_ref: Ref, stamp: int | None = None) -> list:
+        """The script calls of one follow (``op="add"``) or unfollow: one, or one per slot.
+
+        ``stamp`` is the follow's score; on a cluster an unfollow needs it too (its time).
+        """
+        if self._cluster:
+            if stamp is None:
+                stamp = to_micros(timezone.now())
+            return [self._half_call(op, from_ref, to_ref, side, stamp) for side in (0, 1)]
+        script = scripts.FOLLOW if op == "add" else scripts.UNFOLLOW
+        prefix = [str(stamp)] if op == "add" else []
+        (keys_a, member_a), (keys_b, member_b) = self._side_calls(op, from_ref, to_ref)
+        return [(script, keys_a + keys_b, prefix + member_a + member_b)]
+
+    def _write(self, op: str, from_ref: Ref, to_ref: Ref, stamp: int | None = None) -> bool:
         client = self.client
         with self._guard():
-            calls = self._write_calls(op, from_ref, to_ref, score)
+            calls = self._write_calls(op, from_ref, to_ref, stamp)
             if len(calls) == 1:
                 script, keys, args = calls[0]
                 result = script(client, keys, args)
@@ -113,12 +135,22 @@ class RedisBackend(BaseBackend):
 
     # -- the contract --------------------------------------------------------------------------
     def add(self, from_ref: Ref, to_ref: Ref, created_at: datetime) -> bool:
-        """One script (per slot on a cluster); ``ZADD NX`` keeps the first date when it exists."""
+        """One script (per slot on a cluster); ``ZADD NX`` keeps the first date when it exists.
+
+        On Redis Cluster a follow dated at or before the edge's last unfollow is refused (False).
+        """
         return self._write("add", from_ref, to_ref, to_micros(created_at))
 
-    def remove(self, from_ref: Ref, to_ref: Ref) -> bool:
-        """One script (per slot on a cluster) removing both halves and the friendship."""
-        return self._write("remove", from_ref, to_ref)
+    def remove(self, from_ref: Ref, to_ref: Ref, removed_at: datetime | None = None) -> bool:
+        """One script (per slot on a cluster) removing both halves and the friendship.
+
+        On Redis Cluster the unfollow is ordered against follows of the same edge by its time,
+        ``removed_at`` (default: now): it removes no follow dated after it, and a follow dated at
+        or before it that arrives later is refused. A single Redis ignores ``removed_at``.
+        """
+        self.client  # noqa: B018 - connect first: the cluster flag decides the scripts
+        stamp = to_micros(removed_at) if removed_at is not None and self._cluster else None
+        return self._write("remove", from_ref, to_ref, stamp)
 
     def exists(self, from_ref: Ref, to_ref: Ref) -> bool:
         """One ``ZSCORE`` on the follower's followings."""
@@ -197,8 +229,12 @@ class RedisBackend(BaseBackend):
                     with self._guard():
                         scripts.run_many(client, calls)
                     removed += len(members)
+        doomed = [self.keys.key(ref, code, i) for code in CODE.values() for i in identifiers]
+        if self._cluster:
+            codes = (FOLLOWERS_CODE, FOLLOWINGS_CODE)
+            doomed += [self.keys.tombstones(ref, code, i) for code in codes for i in identifiers]
         with self._guard():
-            client.delete(*[self.keys.key(ref, code, i) for code in CODE.values() for i in identifiers])
+            client.delete(*doomed)
         return removed
 
     def add_many(self, edges: Iterable[tuple[Ref, Ref, datetime]]) -> int:

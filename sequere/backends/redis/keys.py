@@ -5,12 +5,18 @@ Layout (``P`` is ``SEQUERE_REDIS_PREFIX``, ``I:K`` the resource's escaped identi
     P{I:K}:i:J   sorted set: pks of type J that follow I:K          (followers)
     P{I:K}:o:J   sorted set: pks of type J that I:K follows         (followings)
     P{I:K}:m:J   sorted set: pks of type J that are mutual follows  (friends)
+    P{I:K}:ti:J  hash: pk of type J -> time, tombstones of the followers (Redis Cluster only)
+    P{I:K}:to:J  hash: pk of type J -> time, tombstones of the followings (Redis Cluster only)
 
 Scores are follow times in integer microseconds since the epoch. Everything about one resource
 sits behind the same hash tag ``{I:K}``, so it lives in one Redis Cluster slot and one Lua
 script may touch all of it. Identifiers and pks are escaped (``%XX`` for ``%``, ``:``, ``{``,
 ``}``, whitespace and control characters), so the separators above only ever appear as
 separators and two different refs can never share a key.
+
+The tombstone hashes exist only on Redis Cluster, where each half of an edge is a last-writer-wins
+register (see ``lua/follow_half.lua``): a field holds the time of the last unfollow of an absent
+member, or of a follow later than the score of a present one.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ FOLLOWERS_CODE = "i"
 FOLLOWINGS_CODE = "o"
 FRIENDS_CODE = "m"
 CODES = (FOLLOWERS_CODE, FOLLOWINGS_CODE, FRIENDS_CODE)
+#: Prefix of the tombstone code of a list: ``ti`` for the followers, ``to`` for the followings.
+TOMBSTONES_CODE = "t"
 
 _SPECIAL = frozenset("%:{}")
 _GLOB = frozenset("*?[]\\")
@@ -87,6 +95,10 @@ class KeyBuilder:
     def key(self, ref: Ref, code: str, identifier: str) -> str:
         """The sorted set of ``ref``'s ``code`` list (i/o/m) holding pks of type ``identifier``."""
         return f"{self._tag(ref.identifier, ref.object_id)}{code}:{escape(identifier)}"
+
+    def tombstones(self, ref: Ref, code: str, identifier: str) -> str:
+        """The tombstone hash of ``ref``'s ``code`` list (i/o) for pks of type ``identifier``."""
+        return self.key(ref, TOMBSTONES_CODE + code, identifier)
 
     def keys(self, ref: Ref, code: str, identifiers: list[str]) -> list[str]:
         """:meth:`key` for each identifier, in the same order."""

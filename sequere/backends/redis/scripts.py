@@ -131,3 +131,6 @@ UNFOLLOW = Script("unfollow")
 COUNT = Script("count")
 FETCH = Script("fetch")
 AFTER = Script("after")
+#: Redis Cluster: one half of a follow / unfollow as a last-writer-wins register with tombstones.
+FOLLOW_HALF = Script("follow_half")
+UNFOLLOW_HALF = Script("unfollow_half")
