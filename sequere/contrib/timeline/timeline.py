@@ -200,13 +200,7 @@ class Timeline:
 
     def get_unread_count(self, action: Any = None, target: Any = None) -> int:
         """How many private actions are dated after :attr:`read_at` (all of them if never read)."""
-        return self.backend.count(
-            self.ref,
-            PRIVATE,
-            verb=_verb(action),
-            target=_target(target),
-            after=self.backend.get_read_at(self.ref),
-        )
+        return self.backend.count_unread(self.ref, verb=_verb(action), target=_target(target))
 
     def mark_as_read(self, at: datetime | None = None) -> datetime:
         """Mark everything up to ``at`` (default: now) as read; return that moment."""

@@ -37,6 +37,8 @@ class Harness:
     name = ""
     page_round_trips = 0
     write_round_trips = 0
+    #: the read mark, then the count (a backend may do both in one call)
+    unread_round_trips = 2
     fanout_chunk_round_trips: int | None = None
 
     def __init__(self, request: pytest.FixtureRequest, settings) -> None:
@@ -63,6 +65,7 @@ class RedisHarness(Harness):
     #: one ZRANGE, one MGET
     page_round_trips = 2
     write_round_trips = 1
+    unread_round_trips = 1
     fanout_chunk_round_trips = 1
 
     def connection(self):

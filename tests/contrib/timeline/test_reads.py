@@ -86,3 +86,22 @@ def test_iteration_reads_in_chunks(busy_owner, timeline):
     model_queries = [q["sql"] for q in sql if "sequere_timeline" not in q["sql"]]
     assert len(model_queries) == 3 * 4  # chunks of 100
     assert store_trips(timeline, trips, model_queries) <= 4 * timeline.page_round_trips  # 4th: the end
+
+
+def test_unread_count_cost_and_value(busy_owner, timeline):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    tl = Timeline(busy_owner)
+    total = tl.get_private_count()
+    assert tl.get_unread_count() == total  # never read: everything is unread
+    tl.get_unread_count()  # scripts cached from here on
+    with timeline.round_trips() as trips:
+        assert tl.get_unread_count() == total
+    assert 0 < trips.value <= timeline.unread_round_trips
+    tl.mark_as_read(timezone.now() + timedelta(seconds=1))
+    with timeline.round_trips() as trips:
+        assert tl.get_unread_count() == 0
+        assert tl.get_unread_count(action="like") == 0
+    assert 0 < trips.value <= 2 * timeline.unread_round_trips

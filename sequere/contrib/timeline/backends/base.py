@@ -125,6 +125,13 @@ class BaseTimelineBackend(abc.ABC):
     def get_records(self, action_ids: Sequence[str]) -> dict[str, ActionRecord]:
         """The stored records of ``action_ids``; ids not stored (or corrupt) are missing from the result."""
 
+    def count_unread(self, owner: Ref, *, verb: str | None = None, target: str | None = None) -> int:
+        """Private entries dated after ``owner``'s read mark (all of them if it never read).
+
+        The default asks :meth:`get_read_at`, then :meth:`count`; backends may do it in one call.
+        """
+        return self.count(owner, PRIVATE, verb=verb, target=target, after=self.get_read_at(owner))
+
     @abc.abstractmethod
     def get_read_at(self, owner: Ref) -> int | None:
         """When ``owner`` last marked its timeline as read (microseconds), or None if never."""

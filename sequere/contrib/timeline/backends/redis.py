@@ -52,6 +52,14 @@ return 1
 """
 DELIVER_SHA = hashlib.sha1(DELIVER_LUA.encode()).hexdigest()
 
+#: The unread count in one call: entries of KEYS[2] scored after the mark stored at KEYS[1]
+#: (both keys carry the owner's hash tag, so they share a cluster slot).
+UNREAD_LUA = """
+local mark = redis.call('GET', KEYS[1])
+if not mark then return redis.call('ZCARD', KEYS[2]) end
+return redis.call('ZCOUNT', KEYS[2], '(' .. mark, '+inf')
+"""
+
 
 class RedisBackend(BaseTimelineBackend):
     """Timelines in Redis sorted sets; see the module docstring for costs."""
@@ -60,6 +68,7 @@ class RedisBackend(BaseTimelineBackend):
         self._client: Any = None
         self._keys: KeyBuilder | None = None
         self._is_cluster: bool | None = None
+        self._unread: Any = None
 
     @property
     def client(self) -> Any:
@@ -226,6 +235,14 @@ class RedisBackend(BaseTimelineBackend):
             self.client.set(self.keys.read_at(owner), int(at))
 
     # reads
+
+    def count_unread(self, owner: Ref, *, verb: str | None = None, target: str | None = None) -> int:
+        """One script call (EVALSHA, EVAL the first time a server sees it)."""
+        if self._unread is None:
+            self._unread = self.client.register_script(UNREAD_LUA)
+        key = self.keys.timeline(owner, PRIVATE, verb, target)
+        with self._errors():
+            return int(self._unread(keys=[self.keys.read_at(owner), key]))
 
     def get_read_at(self, owner: Ref) -> int | None:
         with self._errors():
