@@ -367,3 +367,22 @@ def test_iter_refs_yields_every_follower_once_oldest_first(thoas, chunk):
     assert len(refs) == len(set(refs)) == 23
     assert refs[10:] == [registry.get_ref(u) for u in people[10:]]
     assert set(refs[:10]) == {registry.get_ref(u) for u in people[:10]}
+
+
+#: SQL statements a backend itself spends on one write or one point read.
+SQL_PER_CALL = {"database": 1}
+
+
+def test_calls_cost_one_statement_or_none(follow_backend, thoas, project, django_assert_num_queries):
+    expected = SQL_PER_CALL.get(follow_backend, 0)
+    get_backend()
+    with django_assert_num_queries(expected):
+        follow(thoas, project)  # one INSERT ... ON CONFLICT DO NOTHING on the database
+    with django_assert_num_queries(expected):
+        assert is_following(thoas, project)
+    with django_assert_num_queries(expected):
+        assert get_followers_count(project) == 1
+    with django_assert_num_queries(expected):
+        assert get_friends_count(thoas) == 0
+    with django_assert_num_queries(expected):
+        unfollow(thoas, project)
