@@ -6,7 +6,6 @@ import importlib.util
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
-from . import rate_row
 from .data import Dataset, Scale
 
 
@@ -29,25 +28,15 @@ def load_redis_follows(data: Dataset) -> None:
 
 
 def redis_follow_rows(data: Dataset) -> list[dict]:
-    """Redis follow backend beside actstream, and its follow()/s beside raw PING/s."""
+    """Redis follow backend beside actstream on the same data.
+
+    follow()/s against PING/s is measured by :mod:`bench.redis_follow`, alternating the two on one
+    connection; a PING figure taken at another moment would not be a fair baseline.
+    """
     from .follow_cases import follow_rows
-    from .raw_redis import ping_seconds
 
     load_redis_follows(data)
-    rows = follow_rows(data, "redis", targets={"follow": 5})
-    follow = rows[0]
-    ping = ping_seconds()
-    rows.insert(
-        1,
-        rate_row(
-            "follow() [sequere redis] vs PING",
-            1 / follow["value"],
-            ping,
-            baseline_name="redis-py PING/s",
-            target=0.6,
-        ),
-    )
-    return rows
+    return follow_rows(data, "redis", targets={"follow": 5})
 
 
 def sections(data: Dataset) -> Iterator[tuple[str, Callable[[], list[dict]]]]:
