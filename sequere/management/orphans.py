@@ -16,7 +16,7 @@ distinct ref of the store once, then checks the rows exist with one query per id
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from itertools import groupby
 from typing import Any
 
@@ -27,11 +27,13 @@ from ..backends import FOLLOWERS, FOLLOWINGS
 from ..backends.base import BaseBackend
 from ..refs import Ref
 from ..registration import registry
+from ..results import PRUNE_AFTER
 from .progress import Progress
 
 #: Edges younger than this are not repaired on backends outside the database transaction: the
-#: row they point to may belong to a transaction that has not committed yet.
-GRACE = timedelta(minutes=5)
+#: row they point to may belong to a transaction that has not committed yet (the same grace the
+#: lazy lists give before pruning).
+GRACE = PRUNE_AFTER
 MAX_LISTED = 1000
 
 

@@ -28,13 +28,19 @@ def unavailable_errors() -> tuple[type[BaseException], ...]:
 
 
 @contextmanager
-def translate_errors(client: Any, errors: tuple[type[BaseException], ...]) -> Iterator[None]:
+def translate_errors(
+    client: Any,
+    errors: tuple[type[BaseException], ...],
+    *,
+    backend: str = "follow",
+    setting: str = "SEQUERE_REDIS_CONNECTION",
+    retry_note: str = "retrying is safe (a retried follow or unfollow changes nothing twice)",
+) -> Iterator[None]:
     """Re-raise ``errors`` as BackendUnavailableException naming the server (cause kept)."""
     try:
         yield
     except errors as exc:
         raise BackendUnavailableException(
-            f"The Redis follow backend cannot reach {server_address(client)} ({type(exc).__name__}: "
-            f"{exc}). Check that Redis is running and SEQUERE_REDIS_CONNECTION points at it; "
-            "retrying is safe (a retried follow or unfollow changes nothing twice)."
+            f"The Redis {backend} backend cannot reach {server_address(client)} ({type(exc).__name__}: "
+            f"{exc}). Check that Redis is running and {setting} points at it; {retry_note}."
         ) from exc

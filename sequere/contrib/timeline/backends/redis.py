@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
+from ....backends.redis.errors import translate_errors, unavailable_errors
 from ....conf import sequere_settings
 from ....connections import get_client, import_redis, is_cluster
-from ....exceptions import BackendUnavailableException
 from ....refs import Ref
 from ..records import PRIVATE, PUBLIC, ActionRecord, decode_records
 from .base import BaseTimelineBackend
@@ -90,16 +90,14 @@ class RedisBackend(BaseTimelineBackend):
             self._keys = KeyBuilder(sequere_settings.TIMELINE_REDIS_PREFIX)
         return self._keys
 
-    @contextmanager
-    def _errors(self) -> Iterator[None]:
-        redis = import_redis()
-        try:
-            yield
-        except (redis.ConnectionError, redis.TimeoutError, redis.exceptions.ClusterDownError) as exc:
-            raise BackendUnavailableException(
-                f"The timeline Redis could not be reached ({exc}); check SEQUERE_TIMELINE_REDIS_CONNECTION "
-                "and that the server is running."
-            ) from exc
+    def _errors(self) -> AbstractContextManager[None]:
+        return translate_errors(
+            self.client,
+            unavailable_errors(),
+            backend="timeline",
+            setting="SEQUERE_TIMELINE_REDIS_CONNECTION",
+            retry_note="timeline writes are idempotent, so retrying is safe",
+        )
 
     def _pipeline(self, build: Callable[[Any], None]) -> list[Any]:
         """Run the commands ``build(pipe)`` queues in one pipeline; reload the script if needed.
