@@ -1,4 +1,4 @@
-"""The ``sequere`` Django app: autodiscovery and system checks."""
+"""The ``sequere`` Django app: autodiscovery, system checks, and edges removed with their instances."""
 
 from django.apps import AppConfig
 
@@ -12,5 +12,12 @@ class SequereConfig(AppConfig):
 
     def ready(self) -> None:
         from . import autodiscover, checks  # noqa: F401  (checks registers itself)
+        from .receivers import unwatch_deletes, watch_deletes
+        from .registration import registry
+        from .signals import model_registered, model_unregistered
 
+        model_registered.connect(watch_deletes, dispatch_uid="sequere.watch_deletes")
+        model_unregistered.connect(unwatch_deletes, dispatch_uid="sequere.unwatch_deletes")
+        for model in registry.models:  # registered by an app whose ready() ran before this one
+            watch_deletes(model)
         autodiscover()

@@ -9,7 +9,7 @@ from django.apps import apps
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
-from .conf import sequere_settings
+from .conf import alias_conflicts, sequere_settings
 
 
 @checks.register()
@@ -48,3 +48,16 @@ def check_backend(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMe
                 )
             )
     return errors
+
+
+@checks.register()
+def check_setting_aliases(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """sequere.E010: a setting set under both its original and its current name, differently."""
+    return [
+        checks.Error(
+            f"{old} and {new} are both set, to different values; {new} is the one read.",
+            hint=f"Delete {old} (the original django-sequere's name) and keep {new}.",
+            id="sequere.E010",
+        )
+        for old, new in alias_conflicts()
+    ]

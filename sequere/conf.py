@@ -10,10 +10,15 @@ Every setting is named ``SEQUERE_<NAME>`` in the project's settings; read it her
     SEQUERE_TIMELINE_BACKEND_CLASS = "sequere.contrib.timeline.backends.redis.RedisBackend"
     SEQUERE_TIMELINE_REDIS_CONNECTION = {"host": "localhost", "port": 6379, "db": 1}
     SEQUERE_TIMELINE_FANOUT = "celery"
+
+The original django-sequere's names (``SEQUERE_BACKEND``, ``SEQUERE_TIMELINE_BACKEND``,
+``SEQUERE_TIMELINE_IMPORT_ACTIONS_ON_FOLLOW``, ``SEQUERE_TIMELINE_REMOVE_ACTIONS_ON_UNFOLLOW``) are
+read when the new name is not set, with a :class:`RemovedInSequere2Warning` (see ``ALIASES``).
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from django.conf import settings as django_settings
@@ -44,6 +49,49 @@ DEFAULTS: dict[str, Any] = {
     "TIMELINE_REMOVE_ON_UNFOLLOW": True,
 }
 
+#: The original django-sequere's names, still read (with a deprecation warning): old -> new.
+ALIASES: dict[str, str] = {
+    "BACKEND": "BACKEND_CLASS",
+    "TIMELINE_BACKEND": "TIMELINE_BACKEND_CLASS",
+    "TIMELINE_IMPORT_ACTIONS_ON_FOLLOW": "TIMELINE_IMPORT_ON_FOLLOW",
+    "TIMELINE_REMOVE_ACTIONS_ON_UNFOLLOW": "TIMELINE_REMOVE_ON_UNFOLLOW",
+}
+_UNSET = object()
+
+
+class RemovedInSequere2Warning(DeprecationWarning):
+    """A setting or call of the original django-sequere that version 2 will no longer read."""
+
+
+def alias_conflicts() -> list[tuple[str, str]]:
+    """``(old, new)`` setting names that are both set, to different values."""
+    conflicts = []
+    for old, new in ALIASES.items():
+        old_value = getattr(django_settings, PREFIX + old, _UNSET)
+        new_value = getattr(django_settings, PREFIX + new, _UNSET)
+        if _UNSET not in (old_value, new_value) and old_value != new_value:
+            conflicts.append((PREFIX + old, PREFIX + new))
+    return conflicts
+
+
+def _read(name: str) -> Any:
+    """The project's value of ``SEQUERE_<name>``, under its original name if only that is set."""
+    value = getattr(django_settings, PREFIX + name, _UNSET)
+    if value is not _UNSET:
+        return value
+    for old, new in ALIASES.items():
+        if new == name:
+            value = getattr(django_settings, PREFIX + old, _UNSET)
+            if value is not _UNSET:
+                warnings.warn(
+                    f"{PREFIX}{old} is the original django-sequere's name; rename it to {PREFIX}{new}.",
+                    RemovedInSequere2Warning,
+                    stacklevel=3,
+                )
+                return value
+    return DEFAULTS[name]
+
+
 #: Settings whose value is a dotted path, imported on first use.
 IMPORT_STRINGS = frozenset(
     {"BACKEND_CLASS", "REDIS_CONNECTION_CLASS", "TIMELINE_BACKEND_CLASS", "TIMELINE_CONNECTION_CLASS"}
@@ -70,7 +118,7 @@ class SequereSettings:
     def __getattr__(self, name: str) -> Any:
         if name not in DEFAULTS:
             raise AttributeError(f"Unknown sequere setting {PREFIX}{name}")
-        value = getattr(django_settings, PREFIX + name, DEFAULTS[name])
+        value = _read(name)
         if name in IMPORT_STRINGS and isinstance(value, str):
             value = import_from_setting(name, value)
         self._cache[name] = value
@@ -79,7 +127,7 @@ class SequereSettings:
 
     def raw(self, name: str) -> Any:
         """The setting as written (dotted paths not imported)."""
-        return getattr(django_settings, PREFIX + name, DEFAULTS[name])
+        return _read(name)
 
     def reload(self) -> None:
         """Forget every cached value (and whatever was built from them)."""

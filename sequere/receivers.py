@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models.signals import post_delete
 
 from .backends import get_backend
 from .refs import Ref
@@ -22,3 +23,21 @@ def instance_deleted(sender: type, instance: Any, using: str, **kwargs: Any) -> 
     else:
         # Redis is outside the transaction: drop the edges only once the delete is committed.
         transaction.on_commit(lambda: backend.remove_all(ref), using=using)
+
+
+def _uid(model: type) -> str:
+    return f"sequere.delete.{model._meta.label}"
+
+
+def watch_deletes(sender: type, **kwargs: Any) -> None:
+    """``model_registered`` receiver: remove a registered model's edges when a row is deleted.
+
+    Connected per model, not for every model: a ``post_delete`` receiver turns off Django's fast
+    delete for the models it listens to.
+    """
+    post_delete.connect(instance_deleted, sender=sender, weak=False, dispatch_uid=_uid(sender))
+
+
+def unwatch_deletes(sender: type, **kwargs: Any) -> None:
+    """``model_unregistered`` receiver: undo :func:`watch_deletes`."""
+    post_delete.disconnect(sender=sender, dispatch_uid=_uid(sender))

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connections, router
-from django.db.models.signals import post_delete
 
 from .base import ModelBase
 from .exceptions import (
@@ -17,6 +16,7 @@ from .exceptions import (
     NotRegisteredException,
 )
 from .refs import Ref
+from .signals import model_registered, model_unregistered
 
 MAX_IDENTIFIER_LENGTH = 100
 
@@ -44,10 +44,6 @@ def _valid_pks(model: type, object_ids: Iterable[str]) -> list[Any]:
             continue
         pks.append(pk)
     return pks
-
-
-def _uid(model: type) -> str:
-    return f"sequere.delete.{model._meta.label}"
 
 
 class Registry:
@@ -89,9 +85,7 @@ class Registry:
             )
         self._by_model[model] = options
         self._by_identifier[identifier] = options
-        from .receivers import instance_deleted
-
-        post_delete.connect(instance_deleted, sender=model, weak=False, dispatch_uid=_uid(model))
+        model_registered.send(sender=model, options=options)
         return options
 
     __call__ = register  # the seed README also writes ``sequere.registry(Project, ProjectSequere)``
@@ -101,34 +95,52 @@ class Registry:
         options = self.get(model)
         del self._by_model[options.model]
         del self._by_identifier[options.identifier]
-        post_delete.disconnect(sender=options.model, dispatch_uid=_uid(options.model))
+        model_unregistered.send(sender=options.model, options=options)
 
     def is_registered(self, model_or_instance: Any) -> bool:
         """Whether the model (or the instance's model) is registered."""
-        try:
-            self.get(model_or_instance)
-        except NotRegisteredException:
-            return False
-        return True
+        return self._lookup(model_or_instance) is not None
 
     def is_registered_identifier(self, identifier: str) -> bool:
         """Whether a model is registered under ``identifier``."""
         return identifier in self._by_identifier
 
-    def get(self, model_or_instance: Any) -> ModelBase:
-        """The options of a model or instance; :class:`NotRegisteredException` if none."""
+    @staticmethod
+    def _model(model_or_instance: Any) -> Any:
         # ``__class__`` rather than ``type()``: lazy proxies such as ``request.user`` report the
         # class of the object they wrap.
-        model = model_or_instance if isinstance(model_or_instance, type) else model_or_instance.__class__
+        return model_or_instance if isinstance(model_or_instance, type) else model_or_instance.__class__
+
+    def _lookup(self, model_or_instance: Any) -> ModelBase | None:
+        model = self._model(model_or_instance)
         options = self._by_model.get(model)
         if options is None and hasattr(model, "_meta"):
             options = self._by_model.get(model._meta.concrete_model)
-        if options is None:
-            raise NotRegisteredException(
-                f"{_label(model)} is not registered with sequere. Add "
-                f"`sequere.register({model.__name__})` to a sequere_registry.py module of its app."
-            )
         return options
+
+    def get(self, model_or_instance: Any) -> ModelBase:
+        """The options of a model or instance; :class:`NotRegisteredException` if none."""
+        options = self._lookup(model_or_instance)
+        if options is None:
+            raise NotRegisteredException(self._not_registered_message(self._model(model_or_instance)))
+        return options
+
+    def _not_registered_message(self, model: Any) -> str:
+        name = getattr(model, "__name__", repr(model))
+        namesakes = [m for m in self._by_model if m.__name__ == name]
+        if namesakes:
+            # typically django.contrib.auth's User, auto-imported by ``manage.py shell``, where the
+            # project registered a User model of its own
+            others = ", ".join(_label(m) for m in namesakes)
+            return (
+                f"{_label(model)} is not registered with sequere, but another model named {name} is "
+                f"({others}). Use that model (import it from its app's models module), or add "
+                f"`sequere.register({name})` for {_label(model)} to a sequere_registry.py module."
+            )
+        return (
+            f"{_label(model)} is not registered with sequere. Add "
+            f"`sequere.register({name})` to a sequere_registry.py module of its app."
+        )
 
     def get_by_identifier(self, identifier: str) -> ModelBase:
         """The options registered under ``identifier``; :class:`NotRegisteredException` if none."""
@@ -187,10 +199,19 @@ class Registry:
                 found[Ref(identifier, str(pk))] = obj
         return found
 
+    def for_model(self, model: type) -> ModelBase | None:
+        """The options of ``model``, or None when it is not registered."""
+        return self._lookup(model)
+
     @property
     def models(self) -> list[type]:
         """Every registered model class."""
         return list(self._by_model)
+
+    @property
+    def identifiers(self) -> dict[str, type]:
+        """``{identifier: model}`` for every registration (as the original package exposed it)."""
+        return {identifier: options.model for identifier, options in self._by_identifier.items()}
 
     def clear(self) -> None:
         """Forget every registration (tests)."""

@@ -27,8 +27,8 @@ class LazyList:
 
     Subclasses provide :meth:`count`, ``_fetch(offset, limit)`` (raw rows, one backend read) and
     ``_load(rows)`` (the items, which may be fewer than the rows). This gives ``len()``, truth,
-    slicing, indexing, iteration in chunks, ``==`` with a list, and a ``repr`` like a QuerySet's,
-    which is all :class:`django.core.paginator.Paginator` needs.
+    slicing, indexing, iteration in chunks, :meth:`all`, ``==`` with a list, and a ``repr`` like a
+    QuerySet's, which is all :class:`django.core.paginator.Paginator` needs.
     """
 
     #: What an index error calls the list.
@@ -82,6 +82,10 @@ class LazyList:
             if len(rows) < ITER_CHUNK_SIZE:
                 return
             offset += ITER_CHUNK_SIZE
+
+    def all(self) -> list[Any]:
+        """Every item, evaluated into a list (what the original package's lists answered)."""
+        return list(self)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, (list, tuple)):

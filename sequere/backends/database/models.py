@@ -1,16 +1,44 @@
 """The table behind :class:`~sequere.backends.database.DatabaseBackend`."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
+
+from ...registration import registry
 
 ID_LENGTH = 255
 IDENTIFIER_LENGTH = 100
+
+
+class FollowQuerySet(models.QuerySet):
+    """Follow rows selected by the registered instance at either end."""
+
+    def from_instance(self, instance: Any) -> FollowQuerySet:
+        """The edges ``instance`` follows along (it is the follower)."""
+        ref = registry.get_ref(instance)
+        return self.filter(from_identifier=ref.identifier, from_object_id=ref.object_id)
+
+    def to_instance(self, instance: Any) -> FollowQuerySet:
+        """The edges that point at ``instance`` (it is followed)."""
+        ref = registry.get_ref(instance)
+        return self.filter(to_identifier=ref.identifier, to_object_id=ref.object_id)
+
+
+def _instance(identifier: str, object_id: str) -> Any:
+    model = registry.get_by_identifier(identifier).model
+    return model._default_manager.get(pk=model._meta.pk.to_python(object_id))
 
 
 class Follow(models.Model):
     """One directed edge: (from_identifier, from_object_id) follows (to_identifier, to_object_id).
 
     Object ids are stored as text so integer, UUID and string primary keys all fit.
+    ``Follow.objects.from_instance(user)`` and ``.to_instance(project)`` select rows by either end;
+    a row's :attr:`from_instance` and :attr:`to_instance` are the model instances themselves.
     """
 
     from_identifier = models.CharField(max_length=IDENTIFIER_LENGTH)
@@ -18,6 +46,8 @@ class Follow(models.Model):
     to_identifier = models.CharField(max_length=IDENTIFIER_LENGTH)
     to_object_id = models.CharField(max_length=ID_LENGTH)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = FollowQuerySet.as_manager()
 
     class Meta:
         db_table = "sequere_follow"
@@ -54,3 +84,13 @@ class Follow(models.Model):
         return (
             f"{self.from_identifier}:{self.from_object_id} follows {self.to_identifier}:{self.to_object_id}"
         )
+
+    @cached_property
+    def from_instance(self) -> Any:
+        """The follower (one query on first access, then cached); ``DoesNotExist`` if it is gone."""
+        return _instance(self.from_identifier, self.from_object_id)
+
+    @cached_property
+    def to_instance(self) -> Any:
+        """The followed object (one query on first access, then cached); ``DoesNotExist`` if it is gone."""
+        return _instance(self.to_identifier, self.to_object_id)

@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
 from ...registration import registry
@@ -202,11 +203,27 @@ class Timeline:
         """How many private actions are dated after :attr:`read_at` (all of them if never read)."""
         return self.backend.count_unread(self.ref, verb=_verb(action), target=_target(target))
 
-    def mark_as_read(self, at: datetime | None = None) -> datetime:
-        """Mark everything up to ``at`` (default: now) as read; return that moment."""
-        at = at if at is not None else timezone.now()
-        self.backend.set_read_at(self.ref, to_micros(at))
-        return at
+    def mark_as_read(self, timestamp: datetime | None = None, *, at: datetime | None = None) -> datetime:
+        """Mark everything up to ``timestamp`` (default: now) as read; return that moment.
+
+        ``at`` is another name for ``timestamp``. A naive datetime is read in the current time zone,
+        as Django reads one (and returned aware when ``USE_TZ = True``); anything but a datetime is a
+        ``TypeError``.
+        """
+        if timestamp is not None and at is not None:
+            raise TypeError("mark_as_read() takes timestamp= or at=, not both.")
+        moment = timestamp if timestamp is not None else at
+        if moment is None:
+            moment = timezone.now()
+        elif not isinstance(moment, datetime):
+            raise TypeError(
+                f"mark_as_read() takes a datetime.datetime (or nothing, for now), not "
+                f"{type(moment).__name__} {moment!r}."
+            )
+        elif settings.USE_TZ and timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        self.backend.set_read_at(self.ref, to_micros(moment))
+        return moment
 
     @property
     def read_at(self) -> datetime | None:

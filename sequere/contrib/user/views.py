@@ -1,9 +1,10 @@
 """``FollowView`` and ``UnFollowView``: the logged-in user follows or unfollows one object.
 
 Both answer ``POST`` only, with the fields ``identifier`` (the sequere identifier of the object's
-model) and ``object_id`` (its primary key, any type). Fetch/XHR callers that send
-``Accept: application/json`` get the user's counts as JSON; forms get a redirect to the
-``redirect_url`` or ``next`` field when it points to this site, else to a safe default.
+model) and ``object_id`` (its primary key, any type). As in the original django-sequere, the answer
+is JSON counts (200) unless the form names a ``redirect_url`` (or ``next``): then it is a redirect
+there when that URL is on this site, else to the object's page or :attr:`success_url`. Fetch/XHR
+callers (``Accept: application/json``) always get JSON.
 """
 
 from __future__ import annotations
@@ -43,23 +44,25 @@ class RequestError(Exception):
 
 
 def follow_counts(user: Any, instance: Any, identifier: str, following: bool) -> dict[str, Any]:
-    """The JSON body of both views.
+    """The JSON body of both views, with the original django-sequere's names::
 
-    ``followers_count`` / ``followings_count`` are the user's, the ``<identifier>_...`` pair the
-    same counts restricted to the object's type, ``following`` whether the user now follows the
-    object (as the caller knows it) and ``object_followers_count`` how many follow the object
-    (left out when :meth:`~sequere.base.ModelBase.can_view_followers` says no).
+        {"followers_count": 12, "project_followers_count": 0,
+         "followings_count": 3, "project_followings_count": 1, "following": true}
+
+    ``followers_count`` is how many follow the object and ``<identifier>_followers_count`` how many
+    of those are of the object's own type (both left out when
+    :meth:`~sequere.base.ModelBase.can_view_followers` says no); ``followings_count`` is how many
+    objects the user follows and ``<identifier>_followings_count`` how many of the object's type;
+    ``following`` whether the user now follows the object.
     """
-    body = {
-        "followers_count": api.get_followers_count(user),
-        "followings_count": api.get_followings_count(user),
-        f"{identifier}_followers_count": api.get_followers_count(user, identifier=identifier),
-        f"{identifier}_followings_count": api.get_followings_count(user, identifier=identifier),
-        "following": following,
-    }
+    body: dict[str, Any] = {}
     # the object's followers are its own business: counted only for users who may see them
     if registry.get(instance).can_view_followers(user, instance):
-        body["object_followers_count"] = api.get_followers_count(instance)
+        body["followers_count"] = api.get_followers_count(instance)
+        body[f"{identifier}_followers_count"] = api.get_followers_count(instance, identifier=identifier)
+    body["followings_count"] = api.get_followings_count(user)
+    body[f"{identifier}_followings_count"] = api.get_followings_count(user, identifier=identifier)
+    body["following"] = following
     return body
 
 
@@ -86,14 +89,19 @@ class BaseFollowView(View):
             return self.error(str(exc), status=exc.status)
         if not options.can_follow(request.user, instance):
             return self.error("You may not follow this object.", status=403)
+        # the answer is settled before anything changes (finding it reads the Host header, which
+        # may be refused)
+        redirect_url = (
+            None if self.wants_json() or not self.names_redirect() else self.get_redirect_url(instance)
+        )
         try:
             self.apply(request.user, instance)
         except InvalidInstanceException as exc:  # following yourself
             return self.error(str(exc), status=400)
-        if self.wants_json():
-            body = follow_counts(request.user, instance, options.identifier, self.following_after)
-            return JsonResponse(body)
-        return HttpResponseRedirect(self.get_redirect_url(instance))
+        if redirect_url is not None:
+            return HttpResponseRedirect(redirect_url)
+        body = follow_counts(request.user, instance, options.identifier, self.following_after)
+        return JsonResponse(body)
 
     def apply(self, user: Any, instance: Any) -> None:
         """Follow or unfollow ``instance``; an already reached state is not an error."""
@@ -130,6 +138,10 @@ class BaseFollowView(View):
         return "application/json" in accept or self.request.headers.get("X-Requested-With") == (
             "XMLHttpRequest"
         )
+
+    def names_redirect(self) -> bool:
+        """Whether the request names a ``redirect_url`` or ``next`` (a form that wants a page back)."""
+        return any(self.request.POST.get(field) or self.request.GET.get(field) for field in REDIRECT_FIELDS)
 
     def error(self, message: str, *, status: int) -> HttpResponse:
         """An error answer: JSON ``{"error": ...}`` for JSON callers, plain text otherwise."""

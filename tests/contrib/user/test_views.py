@@ -43,14 +43,26 @@ def test_follow_answers_json_counts(logged_client, member, project):
     response = post(logged_client, FOLLOW, fields(project), **JSON)
     assert response.status_code == 200
     assert response.json() == {
-        "followers_count": 0,
-        "followings_count": 1,
-        "project_followers_count": 0,
+        "followers_count": 1,  # the object's
+        "project_followers_count": 0,  # the object's followers that are projects
+        "followings_count": 1,  # the user's
         "project_followings_count": 1,
         "following": True,
-        "object_followers_count": 1,
     }
     assert is_following(member, project)
+
+
+@pytest.mark.parametrize("accept", [{}, {"HTTP_ACCEPT": "text/html"}, JSON])
+def test_a_post_that_names_no_redirect_gets_json(logged_client, member, project, accept):
+    """The original package's contract: no ``redirect_url``/``next``, a JSON answer."""
+    other = Project.objects.create(name="other")
+    follow(member, other)
+    response = post(logged_client, FOLLOW, fields(project), **accept)
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    assert response.json()["followers_count"] == 1
+    assert response.json()["followings_count"] == 2
+    response = post(logged_client, UNFOLLOW, fields(project), **accept)
+    assert response.json()["followers_count"] == 0 and response.json()["following"] is False
 
 
 def test_following_twice_is_idempotent(logged_client, member, project):
@@ -215,10 +227,10 @@ def test_no_open_redirect(logged_client, project, url):
     assert get_followers_count(project) == 1
 
 
-def test_redirect_to_the_objects_page_by_default(logged_client, member, monkeypatch):
+def test_an_unsafe_redirect_goes_to_the_objects_page(logged_client, member, monkeypatch):
     monkeypatch.setattr(Project, "get_absolute_url", lambda self: f"/projects/{self.pk}/", raising=False)
     project = Project.objects.create(name="with a page")
-    response = post(logged_client, FOLLOW, fields(project))
+    response = post(logged_client, FOLLOW, {**fields(project), "next": "https://evil.example/"})
     assert response["Location"] == f"/projects/{project.pk}/"
 
 
@@ -250,8 +262,8 @@ def test_permission_hook_guards_unfollow_too(logged_client, member, project, mon
 
 
 def test_follow_view_query_count(logged_client, member, project, django_assert_num_queries):
-    # session + user, the object, the insert, then the five counts of the JSON body
-    with django_assert_num_queries(9):
+    # session + user, the object, the insert, then the four counts of the JSON body
+    with django_assert_num_queries(8):
         response = post(logged_client, FOLLOW, fields(project), **JSON)
     assert response.status_code == 200
 
@@ -259,5 +271,5 @@ def test_follow_view_query_count(logged_client, member, project, django_assert_n
 def test_object_followers_count_respects_can_view_followers(logged_client, member, project, monkeypatch):
     monkeypatch.setattr(type(registry.get(Project)), "can_view_followers", lambda self, user, instance: False)
     data = post(logged_client, FOLLOW, fields(project), **JSON).json()
-    assert "object_followers_count" not in data
+    assert "followers_count" not in data and "project_followers_count" not in data
     assert data["following"] is True and data["followings_count"] == 1

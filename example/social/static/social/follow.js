@@ -16,9 +16,11 @@ document.addEventListener("submit", async (event) => {
     const data = await response.json();
     if (!response.ok) throw new Error(data.error || response.statusText);
     const key = `${form.elements.identifier.value}:${form.elements.object_id.value}`;
-    document.querySelectorAll(`[data-followers-count="${key}"]`).forEach((node) => {
-      node.textContent = data.object_followers_count;
-    });
+    if (data.followers_count !== undefined) {  // left out where the followers are hidden
+      document.querySelectorAll(`[data-followers-count="${key}"]`).forEach((node) => {
+        node.textContent = data.followers_count;
+      });
+    }
     document.querySelectorAll(`form[data-sequere-follow]`).forEach((other) => {
       if (`${other.elements.identifier.value}:${other.elements.object_id.value}` !== key) return;
       other.dataset.following = String(data.following);
