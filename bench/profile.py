@@ -75,8 +75,7 @@ def _profile(case: str, show_sql: bool) -> None:
         if kind in ("fanout", "feed"):
             fill_timelines(data)
         if kind == "fanout":
-            from sequere.contrib.timeline import Timeline
-            from sequere.contrib.timeline import fanout as jobs
+            from sequere.contrib.timeline import Timeline, jobs
             from sequere.models import follow
 
             from .apps import LikeAction

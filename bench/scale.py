@@ -126,7 +126,7 @@ def _fresh_pairs(size: int) -> list[tuple[int, int]]:
 
 def _timeline_ms(celebrity: User, reader: User, edges: int, database_timeline: bool) -> dict[str, float]:
     from sequere.contrib.timeline import Timeline
-    from sequere.contrib.timeline import fanout as fanout_jobs
+    from sequere.contrib.timeline import jobs as fanout_jobs
     from sequere.registration import registry
 
     from .apps import LikeAction

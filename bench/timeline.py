@@ -3,7 +3,7 @@
 ``run() -> list[dict]`` (rows as described in :mod:`bench`) runs inside ``make bench``; run it alone
 with ``python -m bench.timeline`` (it starts its own redis-server and PostgreSQL database).
 
-* Fan-out: ``fanout.dispatch`` of one action to 100,000 followers in one process (followers read
+* Fan-out: ``jobs.dispatch`` of one action to 100,000 followers in one process (followers read
   in chunks of ``SEQUERE_TIMELINE_DISPATCH_RANGE`` from the Redis follow backend, one pipeline of
   Lua calls per chunk), in deliveries per second, beside a bare redis-py pipeline writing the
   same sorted-set entries and trims to the same keys in chunks of the same size (and reading no
@@ -93,7 +93,7 @@ def fanout_rows(followers: int = FOLLOWERS) -> list[dict]:
 
     from sequere.backends import get_backend
     from sequere.conf import sequere_settings
-    from sequere.contrib.timeline import Timeline, fanout
+    from sequere.contrib.timeline import Timeline, jobs
     from sequere.contrib.timeline.backends import get_timeline_backend
     from sequere.refs import Ref
     from sequere.registration import registry
@@ -122,7 +122,7 @@ def fanout_rows(followers: int = FOLLOWERS) -> list[dict]:
             chunk = sequere_settings.TIMELINE_DISPATCH_RANGE
             max_length = sequere_settings.TIMELINE_MAX_LENGTH
             ours, bare = compare(
-                lambda: fanout.dispatch(record.to_dict()),
+                lambda: jobs.dispatch(record.to_dict()),
                 lambda: _bare_fanout(client, record, owners, chunk, max_length),
                 number=1,
                 repeats=3,

@@ -6,6 +6,7 @@ Microseconds since the Unix epoch stay below 2**53 until the year 2255, so a Red
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 
@@ -13,6 +14,11 @@ from django.conf import settings
 from django.utils import timezone
 
 EPOCH = datetime(1970, 1, 1, tzinfo=dt_timezone.utc)
+
+
+def now_micros() -> int:
+    """The current time in microseconds since the epoch (the clock of ``since``/``at`` marks)."""
+    return time.time_ns() // 1000
 
 
 def to_micros(value: datetime) -> int:

@@ -40,6 +40,11 @@ class Action:
         #: The stored id, set by :meth:`Timeline.save` (None before).
         self.id: str | None = None
 
+    @property
+    def uid(self) -> str | None:
+        """:attr:`id` under the original django-sequere's name."""
+        return self.id
+
     def __getattr__(self, name: str) -> Any:
         data = self.__dict__.get("data")
         if data is not None and name in data:

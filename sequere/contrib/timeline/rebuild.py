@@ -13,8 +13,8 @@ from typing import Any
 from ...backends import FOLLOWINGS, get_backend
 from ...conf import sequere_settings
 from ...refs import Ref
+from ...timeutils import now_micros
 from .backends import get_timeline_backend
-from .fanout import now_micros
 from .records import PRIVATE
 
 #: Private timeline entries read per page when looking for actors to prune.

@@ -6,18 +6,19 @@ from typing import Any
 
 from ...conf import sequere_settings
 from ...registration import registry
-from . import fanout
+from . import jobs
+from .fanout import enqueue
 
 
 def on_followed(sender: type, from_instance: Any, to_instance: Any, **kwargs: Any) -> None:
     """Queue the import of ``to_instance``'s recent actions (``SEQUERE_TIMELINE_IMPORT_ON_FOLLOW``)."""
     if sequere_settings.TIMELINE_IMPORT_ON_FOLLOW:
         owner, source = registry.get_ref(from_instance), registry.get_ref(to_instance)
-        fanout.enqueue("import_actions", owner=list(owner), source=list(source))
+        enqueue(jobs.import_actions, owner=list(owner), source=list(source))
 
 
 def on_unfollowed(sender: type, from_instance: Any, to_instance: Any, **kwargs: Any) -> None:
     """Queue the removal of ``to_instance``'s actions (``SEQUERE_TIMELINE_REMOVE_ON_UNFOLLOW``)."""
     if sequere_settings.TIMELINE_REMOVE_ON_UNFOLLOW:
         owner, actor = registry.get_ref(from_instance), registry.get_ref(to_instance)
-        fanout.enqueue("remove_actions", owner=list(owner), actor=list(actor))
+        enqueue(jobs.remove_actions, owner=list(owner), actor=list(actor))

@@ -1,7 +1,7 @@
 """Celery tasks of the timeline fan-out, named ``sequere.timeline.*``.
 
-They are thin: each takes JSON data and calls the plain function of the same name in
-:mod:`sequere.contrib.timeline.fanout`. The project owns its Celery app (``shared_task`` binds
+They are thin: each is the plain function of the same name in :mod:`sequere.contrib.timeline.jobs`,
+run by Celery. The project owns its Celery app (``shared_task`` binds
 to it); workers find this module through ``app.autodiscover_tasks()``. Tasks acknowledge late and
 retry with exponential backoff on connection errors; every job is idempotent, so a retry or a
 redelivery after a worker crash leaves the same timelines.
@@ -9,13 +9,14 @@ redelivery after a worker crash leaves the same timelines.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from ...exceptions import BackendUnavailableException
-from . import fanout
+from . import jobs
 
 RETRY_ON: tuple[type[BaseException], ...] = (
     BackendUnavailableException,
@@ -44,33 +45,19 @@ TASK_OPTIONS: dict[str, Any] = {
 }
 
 
-@shared_task(name="sequere.timeline.dispatch", **TASK_OPTIONS)
-def dispatch(record: dict[str, Any]) -> int:
-    """Fan a saved action out to its actor's followers (see :func:`fanout.dispatch`)."""
-    return fanout.dispatch(record)
+def _task(job: Callable[..., int]) -> Any:
+    return shared_task(name=f"sequere.timeline.{job.__name__}", **TASK_OPTIONS)(job)
 
 
-@shared_task(name="sequere.timeline.retract", **TASK_OPTIONS)
-def retract(record: dict[str, Any]) -> int:
-    """Remove a deleted action from its actor's followers (see :func:`fanout.retract`)."""
-    return fanout.retract(record)
+dispatch = _task(jobs.dispatch)
+retract = _task(jobs.retract)
+import_actions = _task(jobs.import_actions)
+remove_actions = _task(jobs.remove_actions)
 
-
-@shared_task(name="sequere.timeline.import_actions", **TASK_OPTIONS)
-def import_actions(owner: list[str], source: list[str]) -> int:
-    """Copy ``source``'s recent actions to its new follower (see :func:`fanout.import_actions`)."""
-    return fanout.import_actions(owner, source)
-
-
-@shared_task(name="sequere.timeline.remove_actions", **TASK_OPTIONS)
-def remove_actions(owner: list[str], actor: list[str]) -> int:
-    """Remove ``actor``'s actions from its former follower (see :func:`fanout.remove_actions`)."""
-    return fanout.remove_actions(owner, actor)
-
-
-TASKS = {
-    "dispatch": dispatch,
-    "retract": retract,
-    "import_actions": import_actions,
-    "remove_actions": remove_actions,
+#: The task that runs each job of :mod:`sequere.contrib.timeline.jobs`.
+TASKS: dict[Callable[..., int], Any] = {
+    jobs.dispatch: dispatch,
+    jobs.retract: retract,
+    jobs.import_actions: import_actions,
+    jobs.remove_actions: remove_actions,
 }

@@ -12,10 +12,11 @@ from django.utils import timezone
 from ...registration import registry
 from ...results import LazyList
 from ...timeutils import from_micros, to_micros
-from . import fanout, signals
+from . import jobs, signals
 from .actions import Action, get_actions
 from .backends import PRIVATE, PUBLIC, BaseTimelineBackend, get_timeline_backend
 from .exceptions import InvalidActionException
+from .fanout import enqueue
 from .records import ActionRecord
 
 __all__ = ["Timeline", "ActionList"]
@@ -153,7 +154,7 @@ class Timeline:
         action.id = record.id
         signals.post_save.send(sender=sender, instance=self.instance, timeline=self, action=action)
         if public:
-            fanout.enqueue("dispatch", record=record.to_dict())
+            enqueue(jobs.dispatch, record=record.to_dict())
         return action
 
     def delete(self, action: Action) -> bool:
@@ -173,7 +174,7 @@ class Timeline:
         existed = self.backend.delete(record, self.ref)
         signals.post_delete.send(sender=sender, instance=self.instance, timeline=self, action=action)
         if existed and record.actor == self.ref:
-            fanout.enqueue("retract", record=record.to_dict())
+            enqueue(jobs.retract, record=record.to_dict())
         return existed
 
     def _list(self, kind: str, action: Any, target: Any, desc: bool) -> ActionList:

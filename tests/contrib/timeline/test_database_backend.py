@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from sequere.backends import get_backend
-from sequere.contrib.timeline import Timeline, fanout
+from sequere.contrib.timeline import Timeline, jobs
 from sequere.contrib.timeline.backends import PRIVATE, PUBLIC, get_timeline_backend
 from sequere.contrib.timeline.backends import database as database_backend
 from sequere.contrib.timeline.models import Entry
@@ -51,7 +51,7 @@ def test_dispatch_writes_one_insert_and_one_trim_per_chunk(backend, settings):
     backend.store(action, ACTOR, public=True)
 
     with CaptureQueriesContext(connection) as queries:
-        assert fanout.dispatch(action.to_dict()) == 250
+        assert jobs.dispatch(action.to_dict()) == 250
 
     assert len(queries) == 13  # 1 record check + 3 chunks x (followers, unfollow marks, insert, trim)
     assert statements(queries, "SELECT", "sequere_follow") == 3

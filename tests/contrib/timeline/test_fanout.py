@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from sequere.backends import get_backend
 from sequere.backends.database import DatabaseBackend
 from sequere.contrib import timeline as timeline_package
-from sequere.contrib.timeline import Timeline, fanout
+from sequere.contrib.timeline import Timeline, jobs
 from sequere.contrib.timeline.backends import get_timeline_backend
 from sequere.exceptions import BackendUnavailableException
 from sequere.models import follow, unfollow
@@ -47,7 +47,7 @@ def test_dispatch_reaches_every_follower_in_chunks(thoas, project, settings, tim
     # the job alone: one store read, then a constant cost per chunk of followers
     record = get_timeline_backend().get_records([saved.id])[saved.id]
     with timeline.round_trips() as trips:
-        assert fanout.dispatch(record.to_dict()) == 25
+        assert jobs.dispatch(record.to_dict()) == 25
     if timeline.fanout_chunk_round_trips is not None:
         assert 3 < trips.value <= 1 + 3 * timeline.fanout_chunk_round_trips
 
@@ -58,7 +58,7 @@ def test_dispatch_reads_followers_without_loading_instances(thoas, settings):
     saved = Timeline(thoas).save(JoinAction(actor=thoas))
     record = get_timeline_backend().get_records([saved.id])[saved.id].to_dict()
     with CaptureQueriesContext(connection) as queries:
-        assert fanout.dispatch(record) == 25
+        assert jobs.dispatch(record) == 25
     sql = [q["sql"] for q in queries]
     assert not [q for q in sql if User._meta.db_table in q]
     follow_sql = [q for q in sql if "sequere_follow" in q]
@@ -70,15 +70,15 @@ def test_jobs_are_idempotent(thoas, settings):
     saved = Timeline(thoas).save(JoinAction(actor=thoas))
     record = get_timeline_backend().get_records([saved.id])[saved.id].to_dict()
     for _ in range(2):
-        assert fanout.dispatch(record) == 5
+        assert jobs.dispatch(record) == 5
     assert all(private_ids(u) == [saved.id] for u in followers)
     owner, source = registry.get_ref(followers[0]), registry.get_ref(thoas)
-    assert fanout.import_actions(list(owner), list(source)) == 1
-    assert fanout.import_actions(list(owner), list(source)) == 1
+    assert jobs.import_actions(list(owner), list(source)) == 1
+    assert jobs.import_actions(list(owner), list(source)) == 1
     assert Timeline(followers[0]).get_private_count() == 1
     unfollow(followers[0], thoas)
     assert Timeline(followers[0]).get_private_count() == 0
-    assert fanout.remove_actions(list(owner), list(source)) == 0
+    assert jobs.remove_actions(list(owner), list(source)) == 0
 
 
 def test_import_on_follow_takes_the_newest_public_actions(thoas, settings):
@@ -139,7 +139,7 @@ def test_unfollow_during_a_dispatch_leaves_nothing_behind(thoas, settings):
     get_timeline_backend().retract([record], [registry.get_ref(u) for u in followers])
     follow_backend.iter_refs = iter_refs_then_unfollow
     try:
-        fanout.dispatch(record.to_dict())
+        jobs.dispatch(record.to_dict())
     finally:
         del follow_backend.iter_refs
     assert private_ids(leaver) == []
@@ -155,27 +155,65 @@ def test_removal_waits_for_a_refollow(thoas):
     saved = Timeline(thoas).save(JoinAction(actor=thoas))
     owner, actor = list(registry.get_ref(newbie)), list(registry.get_ref(thoas))
     # a removal job that runs after the follower came back removes nothing
-    assert fanout.remove_actions(owner, actor) == 0
+    assert jobs.remove_actions(owner, actor) == 0
     assert private_ids(newbie) == [saved.id]
 
 
-def test_jobs_wait_for_the_commit(thoas):
+def test_inline_jobs_run_inside_the_callers_transaction(thoas, timeline):
     newbie = User.objects.create(username="newbie")
     follow(newbie, thoas)
     with transaction.atomic():
         saved = Timeline(thoas).save(JoinAction(actor=thoas))
-        assert private_ids(thoas) == [saved.id]  # the owner's own write is immediate
-        assert private_ids(newbie) == []  # the fan-out is queued for the commit
+        assert private_ids(thoas) == [saved.id]
+        assert private_ids(newbie) == [saved.id]  # at once, not at the commit
     assert private_ids(newbie) == [saved.id]
     with transaction.atomic():
         Timeline(thoas).save(JoinAction(actor=thoas))
+        assert Timeline(newbie).get_private_count() == 2
         transaction.set_rollback(True)
-    assert Timeline(newbie).get_private_count() == 1
+    # the database timeline rolls back with the caller; a Redis one keeps what it wrote
+    expected = 1 if timeline.name == "database" else 2
+    assert Timeline(newbie).get_private_count() == expected
+
+
+def sent_task_names(app) -> list[str]:
+    """Drain the test app's in-memory broker queue: the names of the tasks sent to it."""
+    names = []
+    with app.connection_for_read() as connection:
+        queue = connection.SimpleQueue("celery")
+        while True:
+            try:
+                message = queue.get_nowait()
+            except queue.Empty:
+                break
+            names.append(message.headers["task"])
+            message.ack()
+        queue.close()
+    return names
+
+
+def test_jobs_for_workers_wait_for_the_commit(thoas, settings):
+    from tests.celery_app import app
+
+    settings.SEQUERE_TIMELINE_FANOUT = "celery"
+    newbie = User.objects.create(username="newbie")
+    follow(newbie, thoas)
+    sent_task_names(app)
+    app.conf.task_always_eager = False  # a worker's job: sent to the (in-memory) broker
+    try:
+        with transaction.atomic():
+            Timeline(thoas).save(JoinAction(actor=thoas))
+            assert sent_task_names(app) == []  # queued for the commit, not sent
+        assert sent_task_names(app) == ["sequere.timeline.dispatch"]
+    finally:
+        app.conf.task_always_eager = True
+    assert Timeline(newbie).get_private_count() == 0  # no worker ran it
 
 
 def test_eager_celery_runs_the_named_tasks(thoas, celery_eager):
     from sequere.contrib.timeline import tasks
 
+    assert set(tasks.TASKS) == set(jobs.JOBS)
     assert {t.name for t in tasks.TASKS.values()} == {
         "sequere.timeline.dispatch",
         "sequere.timeline.retract",
