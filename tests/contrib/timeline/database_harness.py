@@ -13,6 +13,8 @@ class DatabaseHarness(SQLRoundTrips, Harness):
     page_round_trips = 1
     #: store: action, entries, trim; deliver: unfollow marks, entries, trim
     write_round_trips = 3
+    #: the read mark as a subquery of the count
+    unread_round_trips = 1
 
     def configure(self) -> None:
         self.request.getfixturevalue("db")

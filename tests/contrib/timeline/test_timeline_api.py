@@ -122,21 +122,41 @@ def test_lazy_list_slicing_and_paginator(thoas):
 
 
 def test_unread_count_and_mark_as_read(thoas):
+    friend = User.objects.create(username="friend")
+    follow(thoas, friend)
     timeline = Timeline(thoas)
     assert timeline.read_at is None
     now = timezone.now()
-    timeline.save(JoinAction(actor=thoas, date=now - timedelta(minutes=3)))
-    timeline.save(LikeAction(actor=thoas, date=now - timedelta(minutes=2)))
+    Timeline(friend).save(JoinAction(actor=friend, date=now - timedelta(minutes=3)))
+    Timeline(friend).save(LikeAction(actor=friend, date=now - timedelta(minutes=2)))
     assert timeline.get_unread_count() == 2
     read = timeline.mark_as_read(now - timedelta(minutes=2, seconds=30))
     assert timeline.read_at == read
     assert timeline.get_unread_count() == 1
     assert timeline.get_unread_count(action="join") == 0
-    timeline.save(JoinAction(actor=thoas, date=now + timedelta(seconds=1)))
+    Timeline(friend).save(JoinAction(actor=friend, date=now + timedelta(seconds=1)))
     assert timeline.get_unread_count() == 2
     timeline.mark_as_read()
     assert timeline.get_unread_count() == 1  # the action dated in the future
     assert isinstance(timeline.read_at, datetime) and timeline.read_at.tzinfo is not None
+
+
+def test_own_actions_are_never_unread(thoas):
+    friend = User.objects.create(username="friend")
+    follow(thoas, friend)
+    timeline = Timeline(thoas)
+    timeline.save(JoinAction(actor=thoas))
+    timeline.save(LikeAction(actor=thoas))
+    assert timeline.get_private_count() == 2
+    assert timeline.get_unread_count() == 0
+    Timeline(friend).save(LikeAction(actor=friend))
+    assert timeline.get_unread_count() == 1
+    assert timeline.get_unread_count(action="like") == 1
+    assert timeline.get_unread_count(action="join") == 0
+    timeline.mark_as_read()
+    timeline.save(LikeAction(actor=thoas, date=timezone.now() + timedelta(seconds=5)))
+    assert timeline.get_unread_count() == 0
+    assert Timeline(friend).get_unread_count() == 0  # friend does not follow thoas
 
 
 def test_non_json_data_is_refused_and_nothing_stored(thoas):

@@ -126,11 +126,17 @@ class BaseTimelineBackend(abc.ABC):
         """The stored records of ``action_ids``; ids not stored (or corrupt) are missing from the result."""
 
     def count_unread(self, owner: Ref, *, verb: str | None = None, target: str | None = None) -> int:
-        """Private entries dated after ``owner``'s read mark (all of them if it never read).
+        """Private entries dated after ``owner``'s read mark (all of them if it never read), less
+        ``owner``'s own actions (its public entries) in that range: nobody has unread posts of
+        their own.
 
-        The default asks :meth:`get_read_at`, then :meth:`count`; backends may do it in one call.
+        The default asks :meth:`get_read_at`, then :meth:`count` twice; backends may do it in one
+        call.
         """
-        return self.count(owner, PRIVATE, verb=verb, target=target, after=self.get_read_at(owner))
+        mark = self.get_read_at(owner)
+        private = self.count(owner, PRIVATE, verb=verb, target=target, after=mark)
+        own = self.count(owner, PUBLIC, verb=verb, target=target, after=mark)
+        return max(private - own, 0)
 
     @abc.abstractmethod
     def get_read_at(self, owner: Ref) -> int | None:

@@ -24,7 +24,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from django.db import connections, router, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from ....conf import sequere_settings
 from ....refs import Ref
@@ -39,6 +40,8 @@ INSERT_BATCH_SIZE = 500
 TRIM_BATCH_SIZE = 200
 
 _KIND_CODES = {PRIVATE: 0, PUBLIC: 1}
+#: Below every stored date: the read mark of an owner who never marked its timeline as read.
+NEVER_READ = -(2**62)
 
 
 def _models():
@@ -258,6 +261,21 @@ class DatabaseBackend(BaseTimelineBackend):
             .values_list("at", flat=True)
             .first()
         )
+
+    def count_unread(self, owner: Ref, *, verb: str | None = None, target: str | None = None) -> int:
+        """One statement: the read mark as a subquery, private and own (public) entries after it."""
+        models = _models()
+        mark = models.ReadMark._default_manager.using(self._alias()).filter(**_owner(owner)).values("at")[:1]
+        qs = self._entries().filter(**_owner(owner))
+        if verb is not None:
+            qs = qs.filter(verb=verb)
+        if target is not None:
+            qs = qs.filter(target_identifier=target)
+        counts = qs.filter(date__gt=Coalesce(Subquery(mark), Value(NEVER_READ))).aggregate(
+            private=Count("pk", filter=Q(kind=_KIND_CODES[PRIVATE])),
+            own=Count("pk", filter=Q(kind=_KIND_CODES[PUBLIC])),
+        )
+        return max(counts["private"] - counts["own"], 0)
 
     def get_records(self, action_ids: Sequence[str]) -> dict[str, ActionRecord]:
         if not action_ids:

@@ -52,12 +52,16 @@ return 1
 """
 DELIVER_SHA = hashlib.sha1(DELIVER_LUA.encode()).hexdigest()
 
-#: The unread count in one call: entries of KEYS[2] scored after the mark stored at KEYS[1]
-#: (both keys carry the owner's hash tag, so they share a cluster slot).
+#: The unread count in one call: entries of the private view KEYS[2] scored after the mark stored
+#: at KEYS[1], less the owner's own actions (its public view KEYS[3]) in the same range. The keys
+#: carry the owner's hash tag, so they share a cluster slot.
 UNREAD_LUA = """
 local mark = redis.call('GET', KEYS[1])
-if not mark then return redis.call('ZCARD', KEYS[2]) end
-return redis.call('ZCOUNT', KEYS[2], '(' .. mark, '+inf')
+local low = '-inf'
+if mark then low = '(' .. mark end
+local unread = redis.call('ZCOUNT', KEYS[2], low, '+inf') - redis.call('ZCOUNT', KEYS[3], low, '+inf')
+if unread < 0 then return 0 end
+return unread
 """
 
 
@@ -238,9 +242,10 @@ class RedisBackend(BaseTimelineBackend):
         """One script call (EVALSHA, EVAL the first time a server sees it)."""
         if self._unread is None:
             self._unread = self.client.register_script(UNREAD_LUA)
-        key = self.keys.timeline(owner, PRIVATE, verb, target)
+        private = self.keys.timeline(owner, PRIVATE, verb, target)
+        public = self.keys.timeline(owner, PUBLIC, verb, target)
         with self._errors():
-            return int(self._unread(keys=[self.keys.read_at(owner), key]))
+            return int(self._unread(keys=[self.keys.read_at(owner), private, public]))
 
     def get_read_at(self, owner: Ref) -> int | None:
         with self._errors():
