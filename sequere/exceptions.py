@@ -23,8 +23,13 @@ class AlreadyRegisteredException(SequereException):
     """A model, or an identifier, registered twice."""
 
 
+class InvalidIdentifierException(SequereException):
+    """A ``ModelBase.identifier`` that cannot be stored: not a string, empty, too long, or with a NUL."""
+
+
 class InvalidInstanceException(SequereException):
-    """An instance sequere cannot store: unsaved, or a resource following itself."""
+    """An instance sequere cannot store: not a model instance, unsaved, a primary key with a NUL
+    character, or a resource following itself."""
 
 
 class BackendUnavailableException(SequereException):

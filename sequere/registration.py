@@ -8,10 +8,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connections, router
+from django.db.models.options import Options
 
 from .base import ModelBase
 from .exceptions import (
     AlreadyRegisteredException,
+    InvalidIdentifierException,
     InvalidInstanceException,
     NotRegisteredException,
 )
@@ -64,10 +66,16 @@ class Registry:
             raise NotRegisteredException(f"sequere.register() takes a Django model class, not {model!r}.")
         options = (model_base or ModelBase)(model)
         identifier = options.identifier
-        if not isinstance(identifier, str) or not identifier or len(identifier) > MAX_IDENTIFIER_LENGTH:
-            raise AlreadyRegisteredException(
+        if (
+            not isinstance(identifier, str)
+            or not identifier
+            or len(identifier) > MAX_IDENTIFIER_LENGTH
+            or "\x00" in identifier
+        ):
+            raise InvalidIdentifierException(
                 f"{_label(model)}: identifier {identifier!r} must be a non-empty string of at most "
-                f"{MAX_IDENTIFIER_LENGTH} characters; set `identifier` on its ModelBase subclass."
+                f"{MAX_IDENTIFIER_LENGTH} characters, without NUL characters; set `identifier` on "
+                "its ModelBase subclass."
             )
         current = self._by_model.get(model)
         if current is not None:
@@ -169,6 +177,11 @@ class Registry:
                 f"sequere needs a model instance, got the class {_label(instance)}; "
                 "pass an object such as Model.objects.get(...)."
             )
+        if not isinstance(getattr(instance, "_meta", None), Options):
+            raise InvalidInstanceException(
+                f"sequere needs a saved model instance, got {type(instance).__name__} {instance!r}; "
+                "pass an object such as Model.objects.get(...)."
+            )
         options = self.get(instance)
         pk = getattr(instance, "pk", None)
         if pk is None or instance._state.adding:
@@ -176,7 +189,13 @@ class Registry:
                 f"This {_label(type(instance))} instance is not saved (pk is {pk!r}); "
                 "call .save() on it before following or being followed."
             )
-        return Ref(options.identifier, str(pk))
+        object_id = str(pk)
+        if "\x00" in object_id:
+            raise InvalidInstanceException(
+                f"The primary key {object_id!r} of this {_label(type(instance))} holds a NUL character, "
+                "which no store keeps (PostgreSQL refuses it in text); such a row cannot follow or be followed."
+            )
+        return Ref(options.identifier, object_id)
 
     def load(self, refs: Iterable[Ref]) -> dict[Ref, Any]:
         """Fetch the instances behind ``refs``: one query per identifier among them.

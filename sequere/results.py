@@ -19,6 +19,8 @@ logger = logging.getLogger("sequere")
 #: ones may belong to a transaction that has not committed yet, so they are only skipped.
 PRUNE_AFTER = timedelta(minutes=5)
 REPR_OUTPUT_SIZE = 20
+#: Offsets from here on address nothing in any store (SQL and Redis offsets are signed 64-bit).
+MAX_OFFSET = 2**63 - 1
 ITER_CHUNK_SIZE = 100
 
 
@@ -61,15 +63,17 @@ class LazyList:
                 count = self.count()
                 start = max(count + start, 0) if start < 0 else start
                 stop = max(count + stop, 0) if stop is not None and stop < 0 else stop
-            if stop is not None and stop <= start:
+            if (stop is not None and stop <= start) or start >= MAX_OFFSET:
                 return []
+            if stop is not None and stop >= MAX_OFFSET:
+                stop = None  # past any store: to the end
             return self._page(start, None if stop is None else stop - start)
         if not isinstance(key, int):
             raise TypeError(
                 f"sequere {self.noun} indices must be integers or slices, not {type(key).__name__}."
             )
         index = key + self.count() if key < 0 else key
-        page = self._page(index, 1) if index >= 0 else []
+        page = self._page(index, 1) if 0 <= index < MAX_OFFSET else []
         if not page:
             raise IndexError(f"sequere {self.noun} index out of range")
         return page[0]

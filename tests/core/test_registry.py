@@ -4,7 +4,12 @@ import pytest
 
 import sequere
 from sequere.base import ModelBase, Modelbase
-from sequere.exceptions import AlreadyRegisteredException, InvalidInstanceException, NotRegisteredException
+from sequere.exceptions import (
+    AlreadyRegisteredException,
+    InvalidIdentifierException,
+    InvalidInstanceException,
+    NotRegisteredException,
+)
 from sequere.refs import Ref
 from sequere.registration import Registry
 from tests.testapp.models import Project, Tag, Team, Unregistered, User
@@ -60,7 +65,7 @@ def test_bad_identifier_is_refused():
     class Empty(ModelBase):
         identifier = ""
 
-    with pytest.raises(AlreadyRegisteredException, match="non-empty string"):
+    with pytest.raises(InvalidIdentifierException, match="non-empty string"):
         Registry().register(Unregistered, Empty)
 
 

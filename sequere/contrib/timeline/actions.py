@@ -33,6 +33,11 @@ class Action:
     verb: ClassVar[str | None] = None
 
     def __init__(self, actor: Any, target: Any = None, date: datetime | None = None, **data: Any) -> None:
+        if date is not None and not isinstance(date, datetime):
+            raise InvalidActionException(
+                f"{type(self).__name__}(date=...) takes a datetime.datetime (or nothing, for now), not "
+                f"{type(date).__name__} {date!r}; e.g. date=timezone.now()."
+            )
         self.actor = actor
         self.target = target
         self.date = date if date is not None else timezone.now()

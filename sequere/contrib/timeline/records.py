@@ -96,6 +96,11 @@ def check_data(data: dict[str, Any], action_name: str) -> dict[str, Any]:
     """
     try:
         return json.loads(json.dumps(data, allow_nan=False))
+    except RecursionError:
+        raise InvalidActionException(
+            f"{action_name} extra data is nested too deep to be stored as JSON; keep lists and dicts "
+            "to a few levels."
+        ) from None
     except (TypeError, ValueError) as exc:
         bad = []
         for key, value in data.items():

@@ -118,6 +118,8 @@ class BaseFollowView(View):
         object_id = data.get("object_id", "").strip()
         if not identifier or not object_id:
             raise RequestError("Send both `identifier` and `object_id`.")
+        if "\x00" in object_id:
+            raise RequestError(f"Malformed object_id {object_id!r}: it holds a NUL character.")
         try:
             options = registry.get_by_identifier(identifier)
         except NotRegisteredException:
