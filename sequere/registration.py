@@ -192,8 +192,9 @@ class Registry:
         object_id = str(pk)
         if "\x00" in object_id:
             raise InvalidInstanceException(
-                f"The primary key {object_id!r} of this {_label(type(instance))} holds a NUL character, "
-                "which no store keeps (PostgreSQL refuses it in text); such a row cannot follow or be followed."
+                f"The primary key {object_id!r} of this {_label(type(instance))} holds a NUL "
+                "character, which no store keeps (PostgreSQL refuses it in text); such a row cannot "
+                "follow or be followed."
             )
         return Ref(options.identifier, object_id)
 
