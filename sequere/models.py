@@ -2,8 +2,8 @@
 
     from sequere.models import follow, unfollow, is_following, get_followers
 
-``sequere`` itself defines no database table; the database backend's ``Follow`` model lives in
-the ``sequere.backends.database`` app.
+The database backend's ``Follow`` model lives in the ``sequere.backends.database`` app; the one
+table of ``sequere`` itself is the outbox of derived work (:class:`sequere.outbox.PendingJob`).
 """
 
 from .api import (
@@ -17,6 +17,7 @@ from .api import (
     is_following,
     unfollow,
 )
+from .outbox import PendingJob  # noqa: F401  (the app's model: Django finds it here)
 
 __all__ = [
     "follow",

@@ -1,28 +1,44 @@
-"""Keep the follow store in step with model rows: a deleted instance takes its edges along."""
+"""Keep the stores in step with model rows: a deleted instance takes its edges and derived state along."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models.signals import post_delete
 
 from .backends import get_backend
+from .outbox import enqueue
 from .refs import Ref
 from .registration import registry
+from .signals import instance_forgotten
 
 
 def instance_deleted(sender: type, instance: Any, using: str, **kwargs: Any) -> None:
-    """``post_delete`` receiver connected for every registered model."""
+    """``post_delete`` receiver connected for every registered model: queue :func:`forget`.
+
+    The job is recorded in the outbox with the delete. With a follow store inside the database
+    transaction it runs at once (and rolls back with the delete); with one outside (Redis) it waits
+    for the commit, so a delete that rolls back takes no edge along.
+    """
     if not registry.is_registered(sender) or instance.pk is None:
         return
     ref = Ref(registry.get_identifier(sender), str(instance.pk))
-    backend = get_backend()
-    if backend.joins_database_transaction:
-        backend.remove_all(ref)
-    else:
-        # Redis is outside the transaction: drop the edges only once the delete is committed.
-        transaction.on_commit(lambda: backend.remove_all(ref), using=using)
+    at_commit = not get_backend().joins_database_transaction
+    enqueue(forget, at_commit=at_commit, identifier=ref.identifier, object_id=ref.object_id)
+
+
+def forget(identifier: str, object_id: str) -> int:
+    """Job: a registered instance is deleted; drop what was derived from it, then its edges.
+
+    :data:`~sequere.signals.instance_forgotten` is sent first, while the edges still say who
+    followed it (the timeline app removes its actions from the followers' timelines then);
+    returns how many edges were removed.
+    """
+    ref = Ref(identifier, object_id)
+    options = registry.for_identifier(identifier)
+    if options is not None:
+        instance_forgotten.send(sender=options.model, ref=ref)
+    return get_backend().remove_all(ref)
 
 
 def _uid(model: type) -> str:

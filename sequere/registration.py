@@ -219,6 +219,10 @@ class Registry:
                 found[Ref(identifier, str(pk))] = obj
         return found
 
+    def for_identifier(self, identifier: str) -> ModelBase | None:
+        """The options registered under ``identifier``, or None."""
+        return self._by_identifier.get(identifier)
+
     def for_model(self, model: type) -> ModelBase | None:
         """The options of ``model``, or None when it is not registered."""
         return self._lookup(model)

@@ -6,6 +6,10 @@
 
 ``model_registered`` and ``model_unregistered`` are sent by the registry with ``sender`` = the
 model class and ``options`` = its :class:`~sequere.base.ModelBase`.
+
+``instance_forgotten`` is sent by the clean-up job after a registered instance was deleted, with
+``sender`` = its model class and ``ref`` = its :class:`~sequere.refs.Ref`, before its edges are
+removed: a receiver drops what it derived from the instance (it may run more than once).
 """
 
 from django.dispatch import Signal
@@ -14,3 +18,4 @@ followed = Signal()
 unfollowed = Signal()
 model_registered = Signal()
 model_unregistered = Signal()
+instance_forgotten = Signal()

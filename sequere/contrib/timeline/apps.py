@@ -4,7 +4,8 @@ from django.apps import AppConfig
 
 
 class TimelineConfig(AppConfig):
-    """Connects the follow/unfollow receivers that keep timelines in step with follows."""
+    """Connects the receivers that keep timelines in step with follows and deletes, and makes the
+    outbox run jobs as ``SEQUERE_TIMELINE_FANOUT`` says."""
 
     name = "sequere.contrib.timeline"
     label = "sequere_timeline"
@@ -12,8 +13,12 @@ class TimelineConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from ...signals import followed, unfollowed
-        from .receivers import on_followed, on_unfollowed
+        from ... import outbox
+        from ...signals import followed, instance_forgotten, unfollowed
+        from .fanout import runner
+        from .receivers import on_followed, on_forgotten, on_unfollowed
 
+        outbox.set_runner(runner)
         followed.connect(on_followed, dispatch_uid="sequere.timeline.followed")
         unfollowed.connect(on_unfollowed, dispatch_uid="sequere.timeline.unfollowed")
+        instance_forgotten.connect(on_forgotten, dispatch_uid="sequere.timeline.forgotten")

@@ -1,25 +1,22 @@
-"""How the fan-out jobs of :mod:`sequere.contrib.timeline.jobs` run: in this process, or on workers.
+"""The outbox runner of the timeline app: ``SEQUERE_TIMELINE_FANOUT`` decides where jobs run.
 
-``SEQUERE_TIMELINE_FANOUT = "celery"`` (the default) sends the job's Celery task
-(:mod:`sequere.contrib.timeline.tasks`); ``"inline"`` calls the job in the calling process.
-
-When a job runs follows one rule, written here only: a job that runs in another process (a Celery
-worker) is sent once the current transaction commits (:func:`django.db.transaction.on_commit`),
-so a worker never looks for rows it cannot see yet; a job that runs in this process (``"inline"``,
-or Celery with ``task_always_eager``) runs at once, inside the caller's transaction. It then reads
-the caller's own uncommitted rows, the database timeline's writes commit or roll back with the
-caller's, and a Django ``TestCase`` (one transaction that never commits) sees the fan-out.
+``"celery"`` (the default) sends each job's Celery task (:mod:`sequere.contrib.timeline.tasks`)
+once the caller's transaction commits, so a worker never looks for rows it cannot see yet;
+``"inline"`` runs jobs in the calling process. A Celery app with ``task_always_eager`` runs its
+tasks in the calling process too. A job that runs in this process runs at once, inside the caller's
+transaction: it reads the caller's own uncommitted rows, the database timeline's writes commit or
+roll back with the caller's, and a Django ``TestCase`` (one transaction that never commits) sees
+the fan-out. See :mod:`sequere.outbox` for what happens when a service is down.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
 
 from ...conf import sequere_settings
+from ...outbox import Job, done
 
 MODES = ("celery", "inline")
 
@@ -34,7 +31,7 @@ def fanout_mode() -> str:
     return mode
 
 
-def task_for(job: Callable[..., int]) -> Any:
+def task_for(job: Job) -> Any:
     """The Celery task that runs ``job``; ImproperlyConfigured naming the extra when Celery is missing."""
     try:
         from . import tasks
@@ -43,16 +40,35 @@ def task_for(job: Callable[..., int]) -> Any:
             "SEQUERE_TIMELINE_FANOUT = 'celery' needs Celery: pip install 'django-sequere[timeline]', "
             "or set SEQUERE_TIMELINE_FANOUT = 'inline' to fan out in the web process."
         ) from exc
-    return tasks.TASKS[job]
+    try:
+        return tasks.TASKS[job]
+    except KeyError:
+        raise ImproperlyConfigured(f"No sequere Celery task runs {job!r}.") from None
 
 
-def enqueue(job: Callable[..., int], **kwargs: Any) -> None:
-    """Run ``job(**kwargs)`` (JSON keyword arguments): at once in this process, else at commit."""
-    if fanout_mode() == "inline":
-        job(**kwargs)
-        return
-    task = task_for(job)
-    if task.app.conf.task_always_eager:
-        task.apply_async(kwargs=kwargs)
-    else:
-        transaction.on_commit(lambda: task.apply_async(kwargs=kwargs))
+class FanoutRunner:
+    """Runs jobs as ``SEQUERE_TIMELINE_FANOUT`` says (installed by the timeline app's ``ready()``)."""
+
+    def in_process(self, job: Job) -> bool:
+        if fanout_mode() == "inline":
+            return True
+        return bool(task_for(job).app.conf.task_always_eager)
+
+    def send(self, job: Job, kwargs: dict[str, Any], pending_id: int | None) -> None:
+        if fanout_mode() == "inline":
+            job(**kwargs)
+            done(pending_id)
+            return
+        task = task_for(job)
+        publish_timeout = sequere_settings.TIMELINE_PUBLISH_TIMEOUT
+        # no retry loop around the broker: a failed send leaves the outbox row for the replay
+        with task.app.connection_for_write(connect_timeout=publish_timeout) as connection:
+            task.apply_async(
+                kwargs={**kwargs, "pending_id": pending_id},
+                connection=connection,
+                retry=False,
+                timeout=publish_timeout,
+            )
+
+
+runner = FanoutRunner()

@@ -1,13 +1,14 @@
-"""Follow and unfollow move actions between timelines (connected by the app's ``ready()``)."""
+"""Follows, unfollows and deletes move actions between timelines (connected by the app's ``ready()``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ...conf import sequere_settings
+from ...outbox import enqueue
+from ...refs import Ref
 from ...registration import registry
 from . import jobs
-from .fanout import enqueue
 
 
 def on_followed(sender: type, from_instance: Any, to_instance: Any, **kwargs: Any) -> None:
@@ -22,3 +23,10 @@ def on_unfollowed(sender: type, from_instance: Any, to_instance: Any, **kwargs: 
     if sequere_settings.TIMELINE_REMOVE_ON_UNFOLLOW:
         owner, actor = registry.get_ref(from_instance), registry.get_ref(to_instance)
         enqueue(jobs.remove_actions, owner=list(owner), actor=list(actor))
+
+
+def on_forgotten(sender: type, ref: Ref, **kwargs: Any) -> None:
+    """A registered instance was deleted: take its actions out of its followers' timelines (one
+    job per chunk of followers, read now while the edges still exist), then drop its own
+    timelines and the actions it performed."""
+    jobs.forget_timelines(list(ref))

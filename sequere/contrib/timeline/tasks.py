@@ -1,7 +1,8 @@
 """Celery tasks of the timeline fan-out, named ``sequere.timeline.*``.
 
-They are thin: each is the plain function of the same name in :mod:`sequere.contrib.timeline.jobs`,
-run by Celery. The project owns its Celery app (``shared_task`` binds
+They are thin: each runs the plain function of the same name in
+:mod:`sequere.contrib.timeline.jobs` (or the core's clean-up, ``sequere.forget``) and then deletes
+the job's outbox row (:mod:`sequere.outbox`). The project owns its Celery app (``shared_task`` binds
 to it); workers find this module through ``app.autodiscover_tasks()``. Tasks acknowledge late and
 retry with exponential backoff on connection errors; every job is idempotent, so a retry or a
 redelivery after a worker crash leaves the same timelines.
@@ -15,6 +16,7 @@ from typing import Any
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from ... import outbox, receivers
 from ...exceptions import BackendUnavailableException
 from . import jobs
 
@@ -45,19 +47,42 @@ TASK_OPTIONS: dict[str, Any] = {
 }
 
 
-def _task(job: Callable[..., int]) -> Any:
-    return shared_task(name=f"sequere.timeline.{job.__name__}", **TASK_OPTIONS)(job)
+def _task(job: Callable[..., Any], name: str) -> Any:
+    """The Celery task ``name`` that runs ``job``, then forgets its outbox row."""
+
+    def run(pending_id: int | None = None, **kwargs: Any) -> Any:
+        result = job(**kwargs)
+        outbox.done(pending_id)
+        return result
+
+    run.__name__, run.__qualname__, run.__doc__ = job.__name__, job.__qualname__, job.__doc__
+    return shared_task(name=name, **TASK_OPTIONS)(run)
 
 
-dispatch = _task(jobs.dispatch)
-retract = _task(jobs.retract)
-import_actions = _task(jobs.import_actions)
-remove_actions = _task(jobs.remove_actions)
+dispatch = _task(jobs.dispatch, "sequere.timeline.dispatch")
+deliver = _task(jobs.deliver, "sequere.timeline.deliver")
+retract = _task(jobs.retract, "sequere.timeline.retract")
+retract_chunk = _task(jobs.retract_chunk, "sequere.timeline.retract_chunk")
+import_actions = _task(jobs.import_actions, "sequere.timeline.import_actions")
+remove_actions = _task(jobs.remove_actions, "sequere.timeline.remove_actions")
+forget_chunk = _task(jobs.forget_chunk, "sequere.timeline.forget_chunk")
+forget = _task(receivers.forget, "sequere.forget")
 
-#: The task that runs each job of :mod:`sequere.contrib.timeline.jobs`.
-TASKS: dict[Callable[..., int], Any] = {
+#: The task that runs each job: the timeline's (:mod:`sequere.contrib.timeline.jobs`) and the
+#: core's clean-up after a delete.
+TASKS: dict[Callable[..., Any], Any] = {
     jobs.dispatch: dispatch,
+    jobs.deliver: deliver,
     jobs.retract: retract,
+    jobs.retract_chunk: retract_chunk,
     jobs.import_actions: import_actions,
     jobs.remove_actions: remove_actions,
+    jobs.forget_chunk: forget_chunk,
+    receivers.forget: forget,
 }
+
+
+@shared_task(name="sequere.replay_pending", ignore_result=True, serializer="json")
+def replay_pending(limit: int = 1000) -> dict[str, int]:
+    """Send again the outbox rows whose time has come (schedule it with Celery beat, every minute)."""
+    return outbox.replay(limit=limit)

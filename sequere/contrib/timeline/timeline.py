@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from ...outbox import enqueue
 from ...registration import registry
 from ...results import LazyList
 from ...timeutils import from_micros, to_micros
@@ -16,7 +17,6 @@ from . import jobs, signals
 from .actions import Action, get_actions
 from .backends import PRIVATE, PUBLIC, BaseTimelineBackend, get_timeline_backend
 from .exceptions import InvalidActionException
-from .fanout import enqueue
 from .records import ActionRecord
 
 __all__ = ["Timeline", "ActionList"]

@@ -213,12 +213,18 @@ def test_jobs_for_workers_wait_for_the_commit(thoas, settings):
 def test_eager_celery_runs_the_named_tasks(thoas, celery_eager):
     from sequere.contrib.timeline import tasks
 
-    assert set(tasks.TASKS) == set(jobs.JOBS)
+    from sequere import receivers
+
+    assert set(tasks.TASKS) == {*jobs.JOBS, receivers.forget}
     assert {t.name for t in tasks.TASKS.values()} == {
         "sequere.timeline.dispatch",
+        "sequere.timeline.deliver",
         "sequere.timeline.retract",
+        "sequere.timeline.retract_chunk",
+        "sequere.timeline.forget_chunk",
         "sequere.timeline.import_actions",
         "sequere.timeline.remove_actions",
+        "sequere.forget",
     }
     for task in tasks.TASKS.values():
         assert task.acks_late and task.serializer == "json"

@@ -25,6 +25,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 
+from ....conf import sequere_settings
 from ....refs import Ref
 from ..records import PRIVATE, PUBLIC, ActionRecord
 
@@ -145,6 +146,22 @@ class BaseTimelineBackend(abc.ABC):
     @abc.abstractmethod
     def set_read_at(self, owner: Ref, at: int) -> None:
         """Remember that ``owner`` read its timeline up to ``at`` (microseconds)."""
+
+    def forget_owner(self, owner: Ref) -> int:
+        """``owner`` was deleted: delete the actions it performed that its public timeline still
+        lists (from the store and its timelines) and empty its private timeline. Returns how many
+        actions were deleted.
+
+        The default is built on :meth:`fetch`, :meth:`delete` and :meth:`retract`; a backend may
+        do it in fewer calls.
+        """
+        limit = sequere_settings.TIMELINE_MAX_LENGTH
+        own = self.fetch(owner, PUBLIC, limit=limit)
+        deleted = sum(self.delete(record, owner) for record in own)
+        while True:
+            rest = self.fetch(owner, PRIVATE, limit=limit)
+            if not rest or not self.retract(rest, [owner]):
+                return deleted
 
     def import_actions(self, owner: Ref, source: Ref, *, limit: int, since: int | None = None) -> int:
         """Copy the newest ``limit`` actions of ``source``'s public timeline into ``owner``'s private one.
