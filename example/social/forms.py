@@ -11,5 +11,9 @@ class StatusForm(forms.ModelForm):
     class Meta:
         model = Status
         fields = ["text"]
-        widgets = {"text": forms.TextInput(attrs={"placeholder": "What are you working on?"})}
+        widgets = {
+            "text": forms.TextInput(
+                attrs={"placeholder": "What are you working on?", "aria-label": "New status"}
+            )
+        }
         labels = {"text": ""}

@@ -7,6 +7,7 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("feed/read/", views.mark_read, name="mark_read"),
+    path("feed/unread/", views.unread_count, name="unread_count"),
     path("status/", views.post_status, name="post_status"),
     path("signup/", views.signup, name="signup"),
     path("people/", views.people, name="people"),

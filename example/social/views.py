@@ -8,14 +8,16 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from sequere.contrib.timeline import Timeline
 from sequere.models import get_followers, get_followers_count, get_followings, get_followings_count
 
 from . import activity
+from .context_processors import unread
 from .forms import StatusForm
 from .models import Project
 
@@ -51,6 +53,17 @@ def mark_read(request: HttpRequest) -> HttpResponse:
     """Mark the whole feed as read (the unread badge drops to zero)."""
     Timeline(request.user).mark_as_read()
     return redirect("home")
+
+
+@never_cache
+@require_GET
+def unread_count(request: HttpRequest) -> JsonResponse:
+    """``{"unread_count": n}``: what the badge shows, for scripts that change it without a reload.
+
+    ``follow.js`` asks after a follow or an unfollow, which copies actions into the feed or takes
+    them out (at once here, where fan-out is inline). Anonymous visitors get 0, as the badge does.
+    """
+    return JsonResponse(unread(request))
 
 
 @login_required

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import urllib.request
 
 import pytest
 
@@ -99,11 +100,42 @@ def test_feed_badge_and_mark_all_as_read(visitor, example_site):
     poster.post("/status/", {"text": "fresh from the poster"})
     _, _, page = visitor.get("/")
     assert "fresh from the poster" in page
-    assert badge(page) == 2  # the poster's "joined" copied on follow, the new status
+    assert badge(page) == 2  # the poster's "joined" copied on follow, then the new status
+    assert page.count('class="action unread"') == 2
     status, path, page = visitor.post("/feed/read/", {})
     assert (status, path) == (200, "/")
     assert badge(page) == 0
     assert 'class="action unread"' not in page
+
+
+def test_own_post_does_not_count_as_unread(example_site):
+    """The owner's own actions are never unread in its own feed: the badge stays 0 after posting."""
+    demo = Browser(example_site.url)
+    demo.log_in("demo", "demo")
+    demo.post("/feed/read/", {})
+    status, path, page = demo.post("/status/", {"text": "a note to myself", "next": "/"})
+    assert (status, path) == (200, "/")
+    assert "posted <q>a note to myself</q>" in page
+    assert badge(page) == 0
+    assert 'class="action unread"' not in page
+    _, _, body = demo.get("/feed/unread/")
+    assert json.loads(body) == {"unread_count": 0}
+
+
+def test_unread_count_answers_what_the_badge_shows(visitor, example_site):
+    _, _, body = Browser(example_site.url).get("/feed/unread/")
+    assert json.loads(body) == {"unread_count": 0}  # anonymous: no badge
+    _, _, page = visitor.get("/")
+    _, _, body = visitor.get("/feed/unread/")
+    assert json.loads(body) == {"unread_count": badge(page)}
+    _, _, frank = visitor.get("/people/frank/")
+    frank_id = re.search(r'name="object_id" value="(\d+)"', frank).group(1)
+    visitor.post("/follow/follow/", {"identifier": "user", "object_id": frank_id})
+    _, _, page = visitor.get("/")
+    _, _, body = visitor.get("/feed/unread/")
+    # following copied frank's join and status into the feed; the count says so without a reload
+    assert json.loads(body) == {"unread_count": badge(page)}
+    assert re.search(r'href="/people/frank/">frank</a>\s+joined', page)
 
 
 def poster_name(browser: Browser) -> str:
@@ -119,3 +151,55 @@ def test_like_and_status_create_actions(visitor):
     assert "posted <q>liking tiny-feed</q>" in page
     _, _, project = visitor.get("/projects/tiny-feed/")
     assert ">Unlike</button>" in project
+
+
+def test_times_read_as_people_say_them(visitor):
+    def text(path: str) -> str:  # Django puts a no-break space between number and unit
+        return visitor.get(path)[2].replace("\N{NO-BREAK SPACE}", " ")
+
+    # seed_demo dates alice's actions 38 days, 3 days, 5 hours and 2 hours back
+    times = re.findall(r"<time [^>]*>([^<]+)</time>", text("/people/alice/"))
+    assert times == ["2 hours ago", "5 hours ago", "3 days ago", "1 month ago"]
+    visitor.post("/status/", {"text": "timely"})
+    assert re.search(r"posted <q>timely</q>\s*<time [^>]*>just now</time>", text("/"))
+    for path in ["/", "/people/bob/", "/people/frank/", "/projects/sequere/"]:
+        assert "0 minutes" not in text(path), path
+
+
+FOLLOWERS = re.compile(r"data-count[^>]*>(\d+)</strong> <span data-noun>(\w+)</span>")
+LIKES = re.compile(r"<strong[^>]*>(\d+)</strong> (likes?)\b")
+
+
+def test_counts_say_follower_or_followers(example_site):
+    anonymous = Browser(example_site.url)
+    seen = set()
+    for path in ["/people/", "/projects/", "/people/carol/", "/people/bob/", "/projects/tiny-feed/"]:
+        _, _, page = anonymous.get(path)
+        for count, noun in FOLLOWERS.findall(page) + LIKES.findall(page):
+            assert noun.endswith("s") == (count != "1"), f"{path}: {count} {noun}"
+            seen.add(noun)
+    assert seen == {"follower", "followers", "like", "likes"}
+
+
+def test_favicon(example_site):
+    anonymous = Browser(example_site.url)
+    _, _, page = anonymous.get("/")
+    href = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page).group(1)
+    request = urllib.request.Request(example_site.url + href)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.headers.get_content_type() == "image/svg+xml"
+        assert response.read().lstrip().startswith(b"<svg")
+
+
+def test_login_and_signup_errors_are_shown(example_site):
+    anonymous = Browser(example_site.url)
+    status, path, page = anonymous.post("/login/", {"username": "demo", "password": "wrong"})
+    assert (status, path) == (200, "/login/")
+    assert '<div class="form-errors" role="alert">' in page
+    assert "Please enter a correct username and password" in page
+    status, path, page = anonymous.post(
+        "/signup/", {"username": "demo", "password1": "s3cret-Passw0rd", "password2": "other-Passw0rd"}
+    )
+    assert (status, path) == (200, "/signup/")
+    assert page.count('class="field field--error"') == 2  # username taken, passwords differ
+    assert "A user with that username already exists." in page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from datetime import datetime, timezone
 
 from .site import manage, row_counts
 
@@ -28,6 +29,10 @@ def test_seed_demo_is_idempotent(seeded, tmp_path):
         public, private = conn.execute(
             "SELECT SUM(kind = 1), SUM(kind = 0) FROM sequere_timeline_entry"
         ).fetchone()
+        # micros: seed_demo dates what people did in the past, weeks to minutes back, as a live site has it
+        dates = dict(conn.execute("SELECT verb, MIN(date) FROM sequere_timeline_action GROUP BY verb"))
+        (newest,) = conn.execute("SELECT MAX(date) FROM sequere_timeline_action").fetchone()
+        (joined,) = conn.execute("SELECT date_joined FROM auth_user WHERE username = 'demo'").fetchone()
         (demo_feed,) = conn.execute(
             "SELECT COUNT(*) FROM sequere_timeline_entry WHERE owner_identifier = 'user' AND kind = 0 "
             "AND owner_object_id = (SELECT CAST(id AS TEXT) FROM auth_user WHERE username = 'demo')"
@@ -36,3 +41,11 @@ def test_seed_demo_is_idempotent(seeded, tmp_path):
     assert private > public  # plus the copies in followers' feeds
     # demo: its own join; alice's join, 2 posts, 1 like; bob's join, 1 post, 1 like
     assert demo_feed == 8
+    minute = 60_000_000
+    hour, day = 60 * minute, 24 * 60 * minute
+    now = newest + 2 * minute  # the newest action: dave liked tiny-feed 2 minutes before the run
+    assert now - dates["join"] == 40 * day  # demo, the first member
+    assert now - dates["post"] == 3 * day  # alice's first status
+    assert now - dates["like"] == 2 * hour  # alice liked la-classe-americaine
+    joined_at = datetime.fromisoformat(joined).replace(tzinfo=timezone.utc)
+    assert round(joined_at.timestamp() * 1_000_000) == dates["join"]  # a join is dated date_joined

@@ -2,14 +2,19 @@
 
 Idempotent: every row is looked up before it is made, so a second run adds nothing (and says so).
 Actions go through the same functions as the site, so timelines and feeds fill as they would live.
+Accounts, projects, statuses and likes are dated in the past (the ages below, counted back from the
+first run), so the demo reads as a site in use: "joined 1 month ago", "posted 4 minutes ago".
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from sequere.models import follow, is_following
 
@@ -18,14 +23,24 @@ from ...models import Like, Project, Status
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo"
-PEOPLE = ["alice", "bob", "carol", "dave", "erin", "frank"]
-#: Extra members who all follow alice, so her follower list spans several pages.
-CROWD = [f"member{i:02d}" for i in range(1, 31)]
+DAY, HOUR, MINUTE = timedelta(days=1), timedelta(hours=1), timedelta(minutes=1)
+#: Who joined, and how long before the first run.
+PEOPLE = [
+    ("alice", 38 * DAY),
+    ("bob", 33 * DAY),
+    ("carol", 26 * DAY),
+    ("dave", 19 * DAY),
+    ("erin", 12 * DAY),
+    ("frank", 6 * DAY),
+]
+DEMO_JOINED = 40 * DAY
+#: Extra members who all follow alice, so her follower list spans several pages (joined every 3 hours).
+CROWD = [(f"member{i:02d}", 5 * DAY - 3 * i * HOUR) for i in range(1, 31)]
 PROJECTS = [
-    ("sequere", "alice", "Follow anything from anything, in SQL or in Redis."),
-    ("la-classe-americaine", "bob", "The film made of other films."),
-    ("tiny-feed", "carol", "A feed reader that fits on one screen."),
-    ("loop-station", "dave", "Record, overdub, repeat."),
+    ("sequere", "alice", "Follow anything from anything, in SQL or in Redis.", 37 * DAY),
+    ("la-classe-americaine", "bob", "The film made of other films.", 32 * DAY),
+    ("tiny-feed", "carol", "A feed reader that fits on one screen.", 25 * DAY),
+    ("loop-station", "dave", "Record, overdub, repeat.", 18 * DAY),
 ]
 FOLLOWS = [
     ("demo", "alice"),
@@ -39,14 +54,19 @@ FOLLOWS = [
 ]
 PROJECT_FOLLOWS = [("demo", "sequere"), ("alice", "tiny-feed"), ("bob", "sequere"), ("erin", "loop-station")]
 STATUSES = [
-    ("alice", "Shipped the database timeline backend today."),
-    ("bob", "Watching La classe americaine for the tenth time."),
-    ("carol", "tiny-feed now marks everything as read in one click."),
-    ("alice", "Fan-out inline: no broker needed for the demo."),
-    ("dave", "New loop recorded, 7/8 this time."),
-    ("frank", "Hello, is this thing on?"),
+    ("alice", "Shipped the database timeline backend today.", 3 * DAY),
+    ("bob", "Watching La classe americaine for the tenth time.", 2 * DAY),
+    ("carol", "tiny-feed now marks everything as read in one click.", 26 * HOUR),
+    ("alice", "Fan-out inline: no broker needed for the demo.", 5 * HOUR),
+    ("dave", "New loop recorded, 7/8 this time.", 47 * MINUTE),
+    ("frank", "Hello, is this thing on?", 4 * MINUTE),
 ]
-LIKES = [("alice", "la-classe-americaine"), ("bob", "sequere"), ("carol", "sequere"), ("dave", "tiny-feed")]
+LIKES = [
+    ("alice", "la-classe-americaine", 2 * HOUR),
+    ("bob", "sequere", 70 * MINUTE),
+    ("carol", "sequere", 25 * MINUTE),
+    ("dave", "tiny-feed", 2 * MINUTE),
+]
 
 
 class Command(BaseCommand):
@@ -57,36 +77,45 @@ class Command(BaseCommand):
         created = {"people": 0, "projects": 0, "follows": 0, "statuses": 0, "likes": 0}
         # One hash for every demo account: hashing is slow on purpose, and these are throwaway.
         password = make_password(DEMO_PASSWORD)
+        now = timezone.now()
         with transaction.atomic():
             people = {}
-            for username in [DEMO_USERNAME, *PEOPLE, *CROWD]:
-                user, new = User.objects.get_or_create(username=username, defaults={"password": password})
+            for username, age in [(DEMO_USERNAME, DEMO_JOINED), *PEOPLE, *CROWD]:
+                user, new = User.objects.get_or_create(
+                    username=username, defaults={"password": password, "date_joined": now - age}
+                )
                 if new:
                     join(user)
                     created["people"] += 1
                 people[username] = user
             projects = {}
-            for slug, owner, description in PROJECTS:
+            for slug, owner, description, age in PROJECTS:
                 name = slug.replace("-", " ").title()
                 project, new = Project.objects.get_or_create(
-                    slug=slug, defaults={"name": name, "owner": people[owner], "description": description}
+                    slug=slug,
+                    defaults={
+                        "name": name,
+                        "owner": people[owner],
+                        "description": description,
+                        "created_at": now - age,
+                    },
                 )
                 created["projects"] += new
                 projects[slug] = project
             pairs = [(people[a], people[b]) for a, b in FOLLOWS]
             pairs += [(people[a], projects[b]) for a, b in PROJECT_FOLLOWS]
-            pairs += [(people[name], people["alice"]) for name in CROWD]
+            pairs += [(people[name], people["alice"]) for name, _ in CROWD]
             for follower, followed in pairs:
                 if not is_following(follower, followed):
                     follow(follower, followed)
                     created["follows"] += 1
-            for username, text in STATUSES:
+            for username, text, age in STATUSES:
                 if not Status.objects.filter(author=people[username], text=text).exists():
-                    post_status(people[username], text)
+                    post_status(people[username], text, at=now - age)
                     created["statuses"] += 1
-            for username, slug in LIKES:
+            for username, slug, age in LIKES:
                 if not Like.objects.filter(user=people[username], project=projects[slug]).exists():
-                    created["likes"] += like_project(people[username], projects[slug])
+                    created["likes"] += like_project(people[username], projects[slug], at=now - age)
         if any(created.values()):
             summary = ", ".join(f"{count} {what}" for what, count in created.items())
             self.stdout.write(f"seed_demo: added {summary}.")

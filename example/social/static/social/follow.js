@@ -1,5 +1,31 @@
 // Follow/unfollow without leaving the page: the form still works without JavaScript (it posts and
-// redirects back); with it, the same POST asks for JSON and the counts are updated in place.
+// redirects back); with it, the same POST asks for JSON and the page is updated in place: the
+// button, the follower counts (number and word), and the unread badge, since following copies the
+// followed one's recent actions into the feed and unfollowing takes them out.
+const plurals = new Intl.PluralRules(document.documentElement.lang || "en");
+
+function showFollowers(node, count) {
+  node.querySelector("[data-count]").textContent = count;
+  // both words come from the server's translations (ngettext), the choice from the language's rule
+  const noun = node.querySelector("[data-noun]");
+  if (noun) noun.textContent = plurals.select(count) === "one" ? node.dataset.one : node.dataset.other;
+}
+
+async function refreshUnread() {
+  const badge = document.getElementById("unread-badge");
+  if (!badge) return;
+  const response = await fetch(badge.dataset.url, {
+    headers: { Accept: "application/json" },
+    credentials: "same-origin",
+  });
+  if (!response.ok) return;
+  const { unread_count: count } = await response.json();
+  badge.textContent = count;
+  badge.dataset.count = String(count);
+  const summary = document.getElementById("unread-summary");
+  if (summary) summary.textContent = `${count} unread`;
+}
+
 document.addEventListener("submit", async (event) => {
   const form = event.target.closest("form[data-sequere-follow]");
   if (!form) return;
@@ -7,9 +33,13 @@ document.addEventListener("submit", async (event) => {
   const button = form.querySelector("button");
   button.disabled = true;
   try {
+    const body = new FormData(form);
+    // without a redirect target the follow views answer JSON (the original package's contract)
+    body.delete("next");
+    body.delete("redirect_url");
     const response = await fetch(form.action, {
       method: "POST",
-      body: new FormData(form),
+      body,
       headers: { Accept: "application/json" },
       credentials: "same-origin",
     });
@@ -18,7 +48,7 @@ document.addEventListener("submit", async (event) => {
     const key = `${form.elements.identifier.value}:${form.elements.object_id.value}`;
     if (data.followers_count !== undefined) {  // left out where the followers are hidden
       document.querySelectorAll(`[data-followers-count="${key}"]`).forEach((node) => {
-        node.textContent = data.followers_count;
+        showFollowers(node, data.followers_count);
       });
     }
     document.querySelectorAll(`form[data-sequere-follow]`).forEach((other) => {
@@ -36,5 +66,10 @@ document.addEventListener("submit", async (event) => {
     return;
   } finally {
     button.disabled = false;
+  }
+  try {
+    await refreshUnread();
+  } catch (error) {
+    // the badge is refreshed on the next page load anyway
   }
 });
