@@ -13,6 +13,7 @@ from .exceptions import (
     InvalidInstanceException,
     NotFollowingException,
 )
+from .outbox import recording
 from .refs import Ref
 from .registration import registry
 from .results import FollowList
@@ -48,40 +49,51 @@ def follow(from_instance: Any, to_instance: Any) -> None:
     """Make ``from_instance`` follow ``to_instance`` and send :data:`~sequere.signals.followed`.
 
     Raises :class:`~sequere.exceptions.AlreadyFollowingException` if it already does (a no-op
-    when ``SEQUERE_FAIL_SILENTLY = True``).
+    when ``SEQUERE_FAIL_SILENTLY = True``). The edge and the derived work of the signal's receivers
+    (the timeline import) are recorded as one step (:func:`sequere.outbox.recording`): on an error,
+    nothing is stored.
     """
     from_ref, to_ref = _edge_refs(from_instance, to_instance)
     created_at = timezone.now()
-    if not get_backend().add(from_ref, to_ref, created_at):
-        if sequere_settings.FAIL_SILENTLY:
-            return
+    backend = get_backend()
+    with recording(joins_database_transaction=backend.joins_database_transaction, service="follow") as change:
+        added = backend.add(from_ref, to_ref, created_at)
+        if added:
+            change.undo = lambda: backend.remove(from_ref, to_ref)
+            followed.send(
+                sender=type(from_instance),
+                from_instance=from_instance,
+                to_instance=to_instance,
+                created_at=created_at,
+            )
+    if not added and not sequere_settings.FAIL_SILENTLY:
         raise AlreadyFollowingException(
             f"{from_instance!r} already follows {to_instance!r}; check is_following() first or "
             "set SEQUERE_FAIL_SILENTLY = True to ignore repeated follows."
         )
-    followed.send(
-        sender=type(from_instance),
-        from_instance=from_instance,
-        to_instance=to_instance,
-        created_at=created_at,
-    )
 
 
 def unfollow(from_instance: Any, to_instance: Any) -> None:
     """Stop ``from_instance`` following ``to_instance`` and send :data:`~sequere.signals.unfollowed`.
 
     Raises :class:`~sequere.exceptions.NotFollowingException` if it did not follow it (a no-op
-    when ``SEQUERE_FAIL_SILENTLY = True``).
+    when ``SEQUERE_FAIL_SILENTLY = True``). Recorded with its derived work as :func:`follow` is.
     """
     from_ref, to_ref = _edge_refs(from_instance, to_instance)
-    if not get_backend().remove(from_ref, to_ref):
-        if sequere_settings.FAIL_SILENTLY:
-            return
+    backend = get_backend()
+    with recording(
+        joins_database_transaction=backend.joins_database_transaction, service="unfollow"
+    ) as change:
+        removed = backend.remove(from_ref, to_ref)
+        if removed:
+            # the edge comes back with a date of now: the original date is not known here
+            change.undo = lambda: backend.add(from_ref, to_ref, timezone.now())
+            unfollowed.send(sender=type(from_instance), from_instance=from_instance, to_instance=to_instance)
+    if not removed and not sequere_settings.FAIL_SILENTLY:
         raise NotFollowingException(
             f"{from_instance!r} does not follow {to_instance!r}; check is_following() first or "
             "set SEQUERE_FAIL_SILENTLY = True to ignore it."
         )
-    unfollowed.send(sender=type(from_instance), from_instance=from_instance, to_instance=to_instance)
 
 
 def is_following(from_instance: Any, to_instance: Any) -> bool:

@@ -20,7 +20,8 @@ whose time has come, with exponential backoff between attempts.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -134,6 +135,46 @@ def enqueue(job: Job, *, at_commit: bool = False, **kwargs: Any) -> None:
         return
     pending = _add(job, kwargs)
     transaction.on_commit(lambda: _send(runner, job, kwargs, pending.pk), using=_db())
+
+
+class Change:
+    """What :func:`recording` knows of the change inside it: how to undo it, once it is made."""
+
+    undo: Callable[[], Any] | None = None
+
+
+@contextmanager
+def recording(*, joins_database_transaction: bool, service: str) -> Iterator[Change]:
+    """Make a change and record its derived work (:func:`enqueue`) as one step.
+
+    The block runs in a transaction of the outbox's database: the caller's, or one of its own in
+    autocommit. A store inside that transaction
+    rolls back with it; for a store outside it (Redis), the block sets ``change.undo`` once the
+    change is made, and a failure before the end of the block undoes the change, so the caller
+    gets an error and nothing stored, never a change whose derived work was not recorded. A
+    database failure is raised as :class:`BackendUnavailableException` naming the database.
+    """
+    change = Change()
+    alias = _db()
+    # Inside the caller's atomic block the change joins it (no savepoint: a follow stays one SQL
+    # statement); in autocommit the block is a transaction of its own.
+    in_transaction = transaction.get_connection(alias).in_atomic_block
+    try:
+        with nullcontext() if in_transaction else transaction.atomic(using=alias):
+            yield change
+    except BaseException as exc:
+        if change.undo is not None and not joins_database_transaction:
+            try:
+                change.undo()
+            except Exception:  # noqa: BLE001 - the original failure is the one to report
+                logger.exception("sequere: could not undo a %s change after %s", service, exc)
+        if isinstance(exc, DatabaseError):
+            raise BackendUnavailableException(
+                f"The database {alias!r} (DATABASES[{alias!r}]) failed while recording the "
+                f"derived work of this {service} change ({exc}); nothing was stored. Check that "
+                "it is reachable and migrated (manage.py migrate sequere)."
+            ) from exc
+        raise
 
 
 def _add(job: Job, kwargs: dict[str, Any], *, error: str = "") -> PendingJob:

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from ...outbox import enqueue
+from ...outbox import enqueue, recording
 from ...registration import registry
 from ...results import LazyList
 from ...timeutils import from_micros, to_micros
@@ -150,11 +150,16 @@ class Timeline:
         sender = type(action)
         signals.pre_save.send(sender=sender, instance=self.instance, timeline=self, action=action)
         public = record.actor == self.ref
-        self.backend.store(record, self.ref, public=public)
+        backend = self.backend
+        with recording(
+            joins_database_transaction=backend.joins_database_transaction, service="timeline"
+        ) as change:
+            backend.store(record, self.ref, public=public)
+            change.undo = lambda: backend.delete(record, self.ref)
+            if public:
+                enqueue(jobs.dispatch, record=record.to_dict())
         action.id = record.id
         signals.post_save.send(sender=sender, instance=self.instance, timeline=self, action=action)
-        if public:
-            enqueue(jobs.dispatch, record=record.to_dict())
         return action
 
     def delete(self, action: Action) -> bool:
@@ -171,10 +176,12 @@ class Timeline:
         record = action.to_record()
         sender = type(action)
         signals.pre_delete.send(sender=sender, instance=self.instance, timeline=self, action=action)
-        existed = self.backend.delete(record, self.ref)
+        backend = self.backend
+        with recording(joins_database_transaction=backend.joins_database_transaction, service="timeline"):
+            existed = backend.delete(record, self.ref)
+            if existed and record.actor == self.ref:
+                enqueue(jobs.retract, record=record.to_dict())
         signals.post_delete.send(sender=sender, instance=self.instance, timeline=self, action=action)
-        if existed and record.actor == self.ref:
-            enqueue(jobs.retract, record=record.to_dict())
         return existed
 
     def _list(self, kind: str, action: Any, target: Any, desc: bool) -> ActionList:

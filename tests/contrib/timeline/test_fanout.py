@@ -211,9 +211,8 @@ def test_jobs_for_workers_wait_for_the_commit(thoas, settings):
 
 
 def test_eager_celery_runs_the_named_tasks(thoas, celery_eager):
-    from sequere.contrib.timeline import tasks
-
     from sequere import receivers
+    from sequere.contrib.timeline import tasks
 
     assert set(tasks.TASKS) == {*jobs.JOBS, receivers.forget}
     assert {t.name for t in tasks.TASKS.values()} == {
