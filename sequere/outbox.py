@@ -260,15 +260,16 @@ def due(now: Any = None, limit: int = 1000) -> list[PendingJob]:
     return list(manager.filter(run_after__lte=now).order_by("run_after", "id")[:limit])
 
 
-def replay(limit: int = 1000) -> dict[str, int]:
-    """Send (or run, with the in-process runner) every due row once; report what happened.
+def replay(limit: int = 1000, *, now: Any = None) -> dict[str, int]:
+    """Send (or run, with the in-process runner) every row due by ``now`` (default: now) once.
 
     Returns ``{"due": n, "sent": n, "failed": n}``. A row that fails again is postponed with
-    backoff; it is never dropped.
+    backoff; it is never dropped. ``now`` in the future replays rows before their time (after an
+    outage is over, say).
     """
     runner = get_runner()
     report = {"due": 0, "sent": 0, "failed": 0}
-    for row in due(limit=limit):
+    for row in due(now, limit=limit):
         report["due"] += 1
         job = import_string(row.job)
         # claim it for a while, so that a replay running beside this one leaves it alone

@@ -58,6 +58,11 @@ SEQUERE_BACKEND_CLASS = "sequere.backends.database.DatabaseBackend"
 # configure a timeline store and turn these on (tests/contrib/timeline/conftest.py).
 SEQUERE_TIMELINE_IMPORT_ON_FOLLOW = False
 SEQUERE_TIMELINE_REMOVE_ON_UNFOLLOW = False
+# Deleting a registered instance cleans its timelines: by default in the test database, in the
+# test process; tests of the Redis timeline or of Celery configure those themselves (never the
+# machine's own Redis or broker).
+SEQUERE_TIMELINE_BACKEND_CLASS = "sequere.contrib.timeline.backends.database.DatabaseBackend"
+SEQUERE_TIMELINE_FANOUT = "inline"
 
 # Tests create many users; the default PBKDF2 hasher would cost seconds of CPU per test.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

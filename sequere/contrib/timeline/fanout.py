@@ -11,6 +11,7 @@ the fan-out. See :mod:`sequere.outbox` for what happens when a service is down.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -46,8 +47,33 @@ def task_for(job: Job) -> Any:
         raise ImproperlyConfigured(f"No sequere Celery task runs {job!r}.") from None
 
 
+def _timeouts(seconds: float) -> dict[str, float]:
+    """Transport options that bound a publish: every socket operation (Redis and AMQP names),
+    and one connection attempt, not kombu's retry loop."""
+    return {
+        "socket_connect_timeout": seconds,  # redis
+        "socket_timeout": seconds,
+        "read_timeout": seconds,  # amqp
+        "write_timeout": seconds,
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0,
+        "interval_max": 0,
+    }
+
+
 class FanoutRunner:
-    """Runs jobs as ``SEQUERE_TIMELINE_FANOUT`` says (installed by the timeline app's ``ready()``)."""
+    """Runs jobs as ``SEQUERE_TIMELINE_FANOUT`` says (installed by the timeline app's ``ready()``).
+
+    Tasks are published over a broker connection of the runner's own (one per thread, kept between
+    sends), whose every socket operation is bounded by ``SEQUERE_TIMELINE_PUBLISH_TIMEOUT``, with
+    no retry loop: a broker that refuses or does not answer fails the send within that bound (twice
+    it, when a kept connection failed and a new one is tried), and the outbox keeps the job for the
+    replay.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
 
     def in_process(self, job: Job) -> bool:
         if fanout_mode() == "inline":
@@ -60,15 +86,42 @@ class FanoutRunner:
             done(pending_id)
             return
         task = task_for(job)
-        publish_timeout = sequere_settings.TIMELINE_PUBLISH_TIMEOUT
-        # no retry loop around the broker: a failed send leaves the outbox row for the replay
-        with task.app.connection_for_write(connect_timeout=publish_timeout) as connection:
-            task.apply_async(
-                kwargs={**kwargs, "pending_id": pending_id},
-                connection=connection,
-                retry=False,
-                timeout=publish_timeout,
-            )
+        timeout = float(sequere_settings.TIMELINE_PUBLISH_TIMEOUT)
+        reused = getattr(self._local, "connection", None) is not None
+        try:
+            self._publish(task, {**kwargs, "pending_id": pending_id}, timeout)
+        except Exception:
+            self._forget_connection()
+            if not reused:
+                raise
+            # the kept connection may have died with a broker restart: one more try on a new one
+            try:
+                self._publish(task, {**kwargs, "pending_id": pending_id}, timeout)
+            except Exception:
+                self._forget_connection()
+                raise
+
+    def _publish(self, task: Any, kwargs: dict[str, Any], timeout: float) -> None:
+        connection = self._connection(task.app, timeout)
+        task.apply_async(kwargs=kwargs, connection=connection, retry=False, timeout=timeout)
+
+    def _connection(self, app: Any, timeout: float) -> Any:
+        local = self._local
+        if getattr(local, "connection", None) is None or local.key != (app, timeout):
+            self._forget_connection()
+            options = {**(app.conf.broker_transport_options or {}), **_timeouts(timeout)}
+            local.connection = app.connection_for_write(connect_timeout=timeout, transport_options=options)
+            local.key = (app, timeout)
+        return local.connection
+
+    def _forget_connection(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        self._local.connection = None
+        if connection is not None:
+            try:
+                connection.release()
+            except Exception:  # noqa: BLE001 - a broken connection may fail to close too
+                pass
 
 
 runner = FanoutRunner()
