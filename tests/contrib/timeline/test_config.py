@@ -22,6 +22,10 @@ def test_importing_and_building_does_no_io_and_needs_no_celery():
         import socket, sys
         import django
         django.setup()
+        from django.test.utils import override_settings
+        override_settings(
+            SEQUERE_TIMELINE_BACKEND_CLASS="sequere.contrib.timeline.backends.redis.RedisBackend"
+        ).enable()
         def refuse(*args, **kwargs):
             raise AssertionError("a connection was opened")
         socket.socket.connect = refuse
