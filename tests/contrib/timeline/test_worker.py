@@ -9,6 +9,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.utils import timezone
 
+from sequere import outbox
 from sequere.backends import get_backend
 from sequere.contrib.timeline import Timeline
 from sequere.contrib.timeline.backends import PRIVATE, get_timeline_backend
@@ -59,3 +60,7 @@ def test_real_worker_fans_out_to_a_thousand_followers(worker_app, settings):
         time.sleep(0.05)
     missing = [ref for ref in refs if [r.id for r in backend.fetch(ref, PRIVATE)] != [saved.id]]
     assert missing == []
+    deadline = time.monotonic() + 30
+    while outbox.pending_count() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert outbox.pending_count() == 0  # the worker confirmed the dispatch: its outbox row is gone
