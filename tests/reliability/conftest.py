@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.servers import RedisServer
 from tests.testapp.models import Project, Tag, Team, User
 
 #: Tag slugs (string primary keys) made of the characters that matter to Redis keys.
@@ -61,3 +62,18 @@ def timeline_store(request, settings):
     for key in list(client.scan_iter(match=f"{prefix}*", count=1000)):
         client.delete(key)
     client.close()
+
+
+@pytest.fixture
+def own_redis(settings):
+    """A redis-server with ``appendfsync always`` that the test may stop and start; backend set to it."""
+    from tests.backends.redis_helpers import configure_redis_backend
+
+    server = RedisServer(extra_args=("--appendonly", "yes", "--appendfsync", "always")).start()
+    try:
+        with configure_redis_backend(settings, server.url):
+            yield server
+            if server.process is None:
+                server.start()  # let the helper delete the test's keys
+    finally:
+        server.stop()

@@ -14,25 +14,9 @@ import pytest
 from sequere.exceptions import AlreadyFollowingException, BackendUnavailableException, SequereException
 from sequere.models import follow, get_followers_count, is_following
 from tests.reliability.workload import SignalRecorder, check_store, key_of
-from tests.servers import RedisServer
 from tests.testapp.models import Project, User
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def own_redis(settings):
-    """A redis-server with ``appendfsync always`` that the test may stop and start; backend set to it."""
-    from tests.backends.redis_helpers import configure_redis_backend
-
-    server = RedisServer(extra_args=("--appendonly", "yes", "--appendfsync", "always")).start()
-    try:
-        with configure_redis_backend(settings, server.url):
-            yield server
-            if server.process is None:
-                server.start()  # let the helper delete the test's keys
-    finally:
-        server.stop()
 
 
 def test_stopped_server_gives_clear_errors_and_nothing_half_written(own_redis):

@@ -199,33 +199,18 @@ def test_timeline_redis_down_keeps_imports_and_removals_for_later(own_timeline_r
     assert Timeline(thoas).get_public_count() == 1
 
 
-@pytest.fixture
-def own_follow_redis(settings):
-    """The follow store on a redis-server of the test's own (append-only, so it outlives a restart)."""
-    from tests.backends.redis_helpers import configure_redis_backend
-
-    server = RedisServer(extra_args=("--appendonly", "yes", "--appendfsync", "always")).start()
-    try:
-        with configure_redis_backend(settings, server.url):
-            yield server
-            if server.process is None:
-                server.start()
-    finally:
-        server.stop()
-
-
-def test_a_delete_while_the_follow_redis_is_down_takes_the_edges_once_it_is_back(own_follow_redis):
+def test_a_delete_while_the_follow_redis_is_down_takes_the_edges_once_it_is_back(own_redis):
     leaving = User.objects.create(username="leaving")
     friends = User.objects.bulk_create([User(username=f"friend-{i}") for i in range(5)])
     for friend in friends:
         follow(friend, leaving)
         follow(leaving, friend)
-    own_follow_redis.stop()
+    own_redis.stop()
     leaving.delete()  # the row goes; the edges wait in the outbox instead of raising after commit
     assert not User.objects.filter(username="leaving").exists()
     [row] = PendingJob.objects.all()
     assert row.job == "sequere.receivers.forget" and "127.0.0.1" in row.last_error
-    own_follow_redis.start()
+    own_redis.start()
     assert outbox.replay(now=row.run_after)["sent"] == 1
     assert outbox.pending_count() == 0
     assert all(get_followers_count(f) == 0 and get_followings_count(f) == 0 for f in friends)
