@@ -88,6 +88,14 @@ def workers(timeline_store, settings):
     return timeline_store
 
 
+@pytest.fixture
+def broker_redis():
+    """A redis-server of the test's own as the Redis broker (never the machine's)."""
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
 def wait_until(check, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -111,7 +119,7 @@ def timed(call, *args):
 @pytest.mark.parametrize("kind", ["redis", "amqp"])
 @pytest.mark.parametrize("fault", ["refused", "no answer"])
 @pytest.mark.parametrize("timeline_store", ["redis", "database"], indirect=True)
-def test_a_broker_down_never_loses_the_fan_out(workers, redis_url, kind, fault):
+def test_a_broker_down_never_loses_the_fan_out(workers, broker_redis, kind, fault):
     if kind == "amqp" and not rabbitmq_up():
         pytest.skip("no RabbitMQ on 127.0.0.1:5672")
     blackhole = Blackhole() if fault == "no answer" else None
@@ -139,13 +147,22 @@ def test_a_broker_down_never_loses_the_fan_out(workers, redis_url, kind, fault):
     assert private_ids(fan) == [] and private_ids(newbie) == []
 
     # the broker is back (RabbitMQ or Redis, as the test's kind): the replay sends, a worker runs
-    good = redis_url if kind == "redis" else "amqp://guest:guest@127.0.0.1:5672//"
-    worker = make_app("sequere_back", broker_url=good, task_default_queue=queue)
+    good = broker_redis.url if kind == "redis" else "amqp://guest:guest@127.0.0.1:5672//"
+    worker = make_app(
+        "sequere_back", broker_url=good, task_default_queue=queue, worker_enable_remote_control=False
+    )
     with current_app(worker):
-        with start_worker(worker, pool="solo", queues=[queue], perform_ping_check=False, shutdown_timeout=30):
-            report = outbox.replay(now=rows[-1].run_after)
-            assert report == {"due": 2, "sent": 2, "failed": 0}
-            wait_until(lambda: outbox.pending_count() == 0)
+        try:
+            with start_worker(
+                worker, pool="solo", queues=[queue], perform_ping_check=False, shutdown_timeout=30
+            ):
+                report = outbox.replay(now=rows[-1].run_after)
+                assert report == {"due": 2, "sent": 2, "failed": 0}
+                wait_until(lambda: outbox.pending_count() == 0)
+        finally:
+            with worker.connection_for_write() as connection:  # leave the broker as found
+                connection.default_channel.queue_delete(queue)
+                connection.default_channel.exchange_delete(queue)
     [action_id] = [action.id for action in Timeline(thoas).get_public()]
     assert private_ids(fan) == [action_id]
     assert private_ids(newbie) == [action_id]
