@@ -102,6 +102,7 @@ def run(
 
 def start_project(python: str, where: Path, project: str = "myproject", app: str = "myapp") -> None:
     """``django-admin startproject`` and ``startapp``, then ``app`` added to ``INSTALLED_APPS``."""
+    where.mkdir(parents=True, exist_ok=True)
     run([python, "-m", "django", "startproject", project, "."], where)
     run([python, "manage.py", "startapp", app], where)
     add_settings(where / project / "settings.py", f'INSTALLED_APPS = [\n    "{app}",\n]\n')
