@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -35,6 +36,11 @@ class Block:
         match = FILE_COMMENT.match(self.text)
         return match[1] if match else None
 
+    @property
+    def is_session(self) -> bool:
+        """Whether the block is an interactive session (it starts with a ``>>>`` prompt)."""
+        return self.text.startswith(">>> ")
+
 
 def code_blocks(page: Path) -> list[Block]:
     """Every ``.. code-block::`` and ``::`` literal block of ``page``, in order, dedented."""
@@ -47,7 +53,7 @@ def code_blocks(page: Path) -> list[Block]:
         if directive is None and not (line.rstrip().endswith("::") and not line.lstrip().startswith("..")):
             index += 1
             continue
-        indent = len(line) - len(line.lstrip())
+        indent = _indent(line)
         language = directive[2] if directive else ""
         index += 1
         while index < len(lines) and re.match(r"^\s+:\w[\w-]*:", lines[index]):  # directive options
@@ -67,19 +73,13 @@ def _indent(line: str) -> int:
 
 
 def _dedent(body: list[str]) -> str:
-    while body and not body[-1].strip():
-        body.pop()
-    while body and not body[0].strip():
-        body.pop(0)
-    if not body:
-        return ""
-    margin = min(_indent(line) for line in body if line.strip())
-    return "\n".join(line[margin:] for line in body) + "\n"
+    text = textwrap.dedent("\n".join(body)).strip("\n")
+    return f"{text}\n" if text else ""
 
 
 def sessions(blocks: list[Block]) -> list[Block]:
     """The interactive sessions (``>>>`` prompts) among ``blocks``."""
-    return [block for block in blocks if block.text.startswith(">>> ")]
+    return [block for block in blocks if block.is_session]
 
 
 def run(

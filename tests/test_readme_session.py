@@ -65,7 +65,7 @@ def follow_page(page: Path, project: Path) -> list[int]:
     pending: list[Block] = []
     counts = []
     for number, block in enumerate(blocks):
-        if block not in sessions(blocks):
+        if not block.is_session:
             pending.append(block)
             continue
         write_files(project, pending)
