@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 
 import pytest
@@ -26,6 +27,26 @@ def redis_server():
     server = RedisServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_keys_left_behind():
+    """Fail the run if it leaves keys in the Redis that ``REDIS_URL`` names (a server not ours).
+
+    Every key there after the session that was not there before it is one a test wrote and
+    did not delete (a Celery broker, a prefix not cleaned): the fix is in that test.
+    """
+    url = os.environ.get("REDIS_URL")
+    if not url or importlib.util.find_spec("redis") is None:
+        yield
+        return
+    from tests.leftovers import all_keys, describe
+
+    before = all_keys(url)
+    yield
+    left = all_keys(url) - before
+    if left:
+        pytest.fail(f"the test session left {len(left)} keys in {url}:\n{describe(left)}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -84,8 +105,6 @@ def pytest_addoption(parser):
 
 
 def pytest_collection_modifyitems(config, items):
-    import importlib.util
-
     if importlib.util.find_spec("redis") is None:
         # The no-extras tox env: the core must pass alone; Redis tests cannot run there.
         no_redis = pytest.mark.skip(reason="redis-py is not installed (pip install 'django-sequere[redis]')")

@@ -1,85 +1,100 @@
-"""The README's quick start, pasted into a brand-new Django project, behaves as its session shows."""
+"""The README's sessions, typed into ``manage.py shell`` of a brand-new project built from its blocks.
 
-import os
+The project is what a new user makes of the README read top to bottom: ``startproject``,
+``startapp myapp``, then every block that names a file written to it (settings blocks added to
+the settings), ``makemigrations`` and ``migrate`` before each session, and each ``pycon`` session
+fed on standard input to a fresh ``manage.py shell``. Django 5.2's shell imports every model by
+itself (``django.contrib.auth``'s ``User`` among them); the session runs in the namespace that
+shell gives its input, and every output it prints is compared with the README's, only dates
+being free.
+"""
+
+from __future__ import annotations
+
+import json
 import re
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
-MODELS = """
-from django.db import models
+import pytest
 
-from sequere.mixin import SequereMixin
+from tests.docs_project import ROOT, Block, code_blocks, run, sessions, start_project, write_files
+
+#: Run inside ``manage.py shell`` (standard input): the session as doctest examples, in the
+#: namespace the shell gave, each output compared with the text's; dates may differ.
+DRIVER = """
+_namespace = dict(globals())
+import doctest as _doctest
+import re as _re
+
+_DATE = _re.compile(r"datetime\\.datetime\\([0-9, ]+")
 
 
-class User(SequereMixin, models.Model):
-    username = models.CharField(max_length=150)
-
-    def __str__(self):
-        return self.username
+class _Checker(_doctest.OutputChecker):
+    def check_output(self, want, got, optionflags):
+        return super().check_output(_DATE.sub("DATE", want), _DATE.sub("DATE", got), optionflags)
 
 
-class Project(SequereMixin, models.Model):
-    name = models.CharField(max_length=150)
-
-    def __str__(self):
-        return self.name
-"""
-
-REGISTRY = """
-from .models import Project, User
-
-import sequere
-
-sequere.register(User)
-sequere.register(Project)
-"""
-
-SESSION = """
-from sequere.models import (follow, unfollow, get_followings_count, is_following,
-                            get_followers_count, get_followers, get_followings)
-from myapp.models import User, Project
-user = User.objects.create(username='thoas')
-project = Project.objects.create(name='La classe americaine')
-print(repr(follow(user, project)))
-print(is_following(user, project))
-print(get_followers_count(project))
-print(get_followings_count(user))
-print(get_followers(user))
-print(get_followers(project))
-print(get_followings(user))
-print(user.is_following(project), project.get_followers_count(), user.get_followers())
+_test = _doctest.DocTestParser().get_doctest({session}, _namespace, {name}, {name}, 0)
+_runner = _doctest.DocTestRunner(checker=_Checker(), verbose=False)
+_result = _runner.run(_test)
+print("SESSION-RESULT", _result.failed, _result.attempted)
 """
 
 
-def run(args, cwd):
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    out = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stdout + out.stderr
-    return out.stdout
+def run_session(python: str, project: Path, session: Block, name: str) -> int:
+    """Feed ``session`` to ``manage.py shell`` on standard input; return how many examples ran."""
+    driver = project / "session_input.py"
+    driver.write_text(textwrap.dedent(DRIVER).format(session=repr(session.text), name=json.dumps(name)))
+    with open(driver, encoding="utf-8") as stdin:
+        output = run([python, "manage.py", "shell"], project, stdin_file=stdin)
+    result = re.search(r"^SESSION-RESULT (\d+) (\d+)$", output, re.M)
+    assert result, output
+    failed, attempted = int(result[1]), int(result[2])
+    assert failed == 0, f"{name}: {failed} of {attempted} outputs differ from the text:\n{output}"
+    return attempted
 
 
-def test_quickstart_in_a_fresh_project(tmp_path: Path):
+def follow_page(page: Path, project: Path) -> list[int]:
+    """Build the project from ``page`` top to bottom, running each session; examples per session."""
     python = sys.executable
-    run([python, "-m", "django", "startproject", "site_", "."], tmp_path)
-    run([python, "manage.py", "startapp", "myapp"], tmp_path)
-    (tmp_path / "myapp" / "models.py").write_text(MODELS)
-    (tmp_path / "myapp" / "sequere_registry.py").write_text(REGISTRY)
-    settings = tmp_path / "site_" / "settings.py"
-    settings.write_text(
-        settings.read_text().replace(
-            "INSTALLED_APPS = [",
-            "INSTALLED_APPS = [\n    'sequere',\n    'sequere.backends.database',\n    'myapp',",
-        )
-    )
-    run([python, "manage.py", "makemigrations", "myapp"], tmp_path)
-    run([python, "manage.py", "migrate", "--noinput"], tmp_path)
-    output = run([python, "manage.py", "shell", "-c", textwrap.dedent(SESSION)], tmp_path)
-    lines = [line for line in output.splitlines() if line and "imported automatically" not in line]
-    assert lines[:5] == ["None", "True", "1", "1", "[]"]
-    assert re.fullmatch(
-        r"\[\(<User: thoas>, datetime\.datetime\(.*tzinfo=datetime\.timezone\.utc\)\)\]", lines[5]
-    )
-    assert re.fullmatch(r"\[\(<Project: La classe americaine>, datetime\.datetime\(.*\)\)\]", lines[6])
-    assert lines[7] == "True 1 []"
+    start_project(python, project)
+    blocks = code_blocks(page)
+    assert sessions(blocks), f"{page.name} has no pycon session"
+    pending: list[Block] = []
+    counts = []
+    for number, block in enumerate(blocks):
+        if not block.is_session:
+            pending.append(block)
+            continue
+        write_files(project, pending)
+        pending = []
+        run([python, "manage.py", "makemigrations", "myapp"], project)
+        run([python, "manage.py", "migrate", "--noinput"], project)
+        counts.append(run_session(python, project, block, f"{page.name} block {number}"))
+    return counts
+
+
+@pytest.fixture(scope="module")
+def readme_project(tmp_path_factory) -> tuple[Path, list[int]]:
+    """The project the README builds, after its sessions ran; and how many examples each had."""
+    project = tmp_path_factory.mktemp("readme")
+    return project, follow_page(ROOT / "README.rst", project)
+
+
+def test_readme_sessions_in_a_fresh_project(readme_project):
+    _, counts = readme_project
+    assert counts == [11, 20]  # the follow session and the timeline session, every output compared
+
+
+@pytest.mark.parametrize("page", ["docs/quickstart.rst", "docs/timeline.rst"])
+def test_docs_sessions_in_the_readme_project(readme_project, page: str):
+    """The docs' sessions, each on an emptied database of the project the README builds (its
+    models, registry and settings: timelines in the database, fanned out inline)."""
+    project, _ = readme_project
+    page_sessions = sessions(code_blocks(ROOT / page))
+    assert page_sessions
+    for number, session in enumerate(page_sessions):
+        run([sys.executable, "manage.py", "flush", "--noinput"], project)
+        assert run_session(sys.executable, project, session, f"{page} session {number}") > 5

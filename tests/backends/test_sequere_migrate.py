@@ -7,9 +7,11 @@ import json
 import random
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from sequere.backends import FOLLOWERS, FOLLOWINGS
 from sequere.backends.database import DatabaseBackend
@@ -164,3 +166,48 @@ def test_moves_100k_edges_both_ways(redis_store, tmp_path):
     )
     assert "Copied 100000 edges (100000 new)" in out
     assert all_edges(DatabaseBackend()) == edges
+
+
+def database_place() -> str:
+    database = connection.settings_dict
+    engine = database["ENGINE"].rsplit(".", 1)[-1]
+    return f"database 'default' ({engine}, name {str(database['NAME'])!r}"
+
+
+def test_says_where_it_read_and_wrote(redis_store, settings, redis_url, tmp_path):
+    store_in_database(make_edges(30, 10))
+    server = urlsplit(redis_url)
+    redis_place = f"Redis {server.hostname}:{server.port} db {int(server.path[1:] or 0)}, "
+    redis_place += f"prefix {settings.SEQUERE_REDIS_PREFIX!r}"
+    out, _ = migrate("--from", "database", "--to", "redis", "--checkpoint", str(tmp_path / "cp"))
+    lines = out.splitlines()
+    assert lines[0].startswith(f"Reading from {database_place()}")
+    assert lines[1] == f"Writing to {redis_place}"
+    assert lines[-1].startswith(f"Copied 30 edges (30 new) from {database_place()}")
+    assert lines[-1].endswith(f" to {redis_place}; counts verified.")
+
+    Follow.objects.all().delete()
+    out, _ = migrate("--from", "redis", "--to", "database", "--checkpoint", str(tmp_path / "cp"))
+    lines = out.splitlines()
+    assert lines[0] == f"Reading from {redis_place}"
+    assert lines[1].startswith(f"Writing to {database_place()}")
+    assert "password" not in out.lower()
+
+
+@pytest.mark.cluster
+def test_names_the_nodes_of_a_cluster(settings, redis_cluster, tmp_path):
+    store_in_database(make_edges(10, 5))
+    with configure_redis_backend(settings, redis_cluster.url):
+        out, _ = migrate("--from", "database", "--to", "redis", "--checkpoint", str(tmp_path / "cp"))
+    nodes = ", ".join(sorted(f"{host}:{port}" for host, port in redis_cluster.startup_nodes))
+    assert (
+        out.splitlines()[1] == f"Writing to Redis Cluster {nodes}, prefix {settings.SEQUERE_REDIS_PREFIX!r}"
+    )
+
+
+def test_verbosity_0_prints_only_the_result(redis_store, tmp_path):
+    store_in_database(make_edges(10, 5))
+    out, err = migrate(
+        "--from", "database", "--to", "redis", "--checkpoint", str(tmp_path / "cp"), verbosity=0
+    )
+    assert out.count("\n") == 1 and out.startswith("Copied 10 edges") and err == ""

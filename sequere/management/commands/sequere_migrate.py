@@ -8,7 +8,9 @@ the source (read, not rewritten) and goes on. The database source is read in pri
 and Redis in ``SCAN`` order, both stable while the source is not written to, which is why a
 migration should run while writes are paused. At the end the counts are verified: everything
 the source holds was copied, and the destination grew by exactly the new edges. ``--limit``
-stops after that many edges (the checkpoint stays, run again to continue).
+stops after that many edges (the checkpoint stays, run again to continue). The first and last
+lines say where edges were read and written: the database alias, engine and name, or the Redis
+server, database number and key prefix.
 """
 
 from __future__ import annotations
@@ -20,10 +22,13 @@ from datetime import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections, router
 from django.utils.module_loading import import_string
 
 from ...backends import FOLLOWERS, FOLLOWINGS
 from ...backends.base import BaseBackend
+from ...backends.database import DatabaseBackend
+from ...conf import sequere_settings
 from ...refs import Ref
 from ..progress import Progress
 
@@ -49,6 +54,35 @@ def build_backend(name: str) -> BaseBackend:
     if not (isinstance(backend_class, type) and issubclass(backend_class, BaseBackend)):
         raise CommandError(f"{path} is not a sequere backend (a BaseBackend subclass).")
     return backend_class()
+
+
+def describe(backend: BaseBackend, *, writing: bool) -> str:
+    """Where ``backend`` reads (or, ``writing``, writes) its edges, for the command's output."""
+    if isinstance(backend, DatabaseBackend):
+        from ...backends.database.models import Follow
+
+        alias = router.db_for_write(Follow) if writing else router.db_for_read(Follow)
+        database = connections[alias].settings_dict
+        where = f" on {database['HOST']}:{database['PORT'] or 'default port'}" if database.get("HOST") else ""
+        engine = database["ENGINE"].rsplit(".", 1)[-1]
+        return f"database {alias!r} ({engine}, name {str(database['NAME'])!r}{where})"
+    from ...backends.redis import RedisBackend
+
+    if isinstance(backend, RedisBackend):
+        return f"Redis {redis_server(backend.client)}, prefix {sequere_settings.REDIS_PREFIX!r}"
+    return f"{type(backend).__module__}.{type(backend).__qualname__}"
+
+
+def redis_server(client: Any) -> str:
+    """``host:port db N`` (or the socket path, or a cluster's nodes), from redis-py's public API."""
+    from ...connections import is_cluster
+
+    if is_cluster(client):
+        nodes = sorted(f"{node.host}:{node.port}" for node in client.get_nodes())
+        return "Cluster " + ", ".join(nodes)
+    kwargs = client.get_connection_kwargs()
+    address = f"unix://{kwargs['path']}" if kwargs.get("path") else f"{kwargs['host']}:{kwargs['port']}"
+    return f"{address} db {kwargs.get('db', 0)}"
 
 
 class Command(BaseCommand):
@@ -79,12 +113,15 @@ class Command(BaseCommand):
         if chunk_size < 1:
             raise CommandError("--chunk-size must be a positive number.")
         source, destination = build_backend(source_name), build_backend(destination_name)
+        origin, target = describe(source, writing=False), describe(destination, writing=True)
+        quiet = options.get("verbosity", 1) == 0
+        if not quiet:
+            self.stdout.write(f"Reading from {origin}\nWriting to {target}")
         path = options["checkpoint"] or f"sequere_migrate-{_slug(source_name)}-{_slug(destination_name)}.json"
         state = self._load(path, source_name, destination_name, restart=options["restart"])
         if state["done"] == 0:
             state["before"] = destination.total_edges()
         total = source.total_edges()
-        quiet = options.get("verbosity", 1) == 0
         progress = Progress(self.stderr, "sequere_migrate", every=chunk_size, total=total, enabled=not quiet)
         progress.advance(state["done"])
         copied_now = 0
@@ -109,8 +146,8 @@ class Command(BaseCommand):
         os.remove(path)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Copied {state['done']} edges ({state['new']} new) from {source_name} to "
-                f"{destination_name}; counts verified."
+                f"Copied {state['done']} edges ({state['new']} new) from {origin} to {target}; "
+                "counts verified."
             )
         )
 

@@ -15,6 +15,7 @@ from sequere.contrib.timeline import Timeline
 from sequere.contrib.timeline.backends import PRIVATE, get_timeline_backend
 from sequere.registration import registry
 from tests.celery_app import app, make_app
+from tests.leftovers import delete_keys
 from tests.testapp.models import User
 from tests.testapp.sequere_registry import JoinAction
 
@@ -23,10 +24,19 @@ FOLLOWERS = 1000
 
 @pytest.fixture
 def worker_app(timeline, settings, redis_url):
-    """A Celery app on the test Redis as broker, current for the test, with a worker thread."""
+    """A Celery app on the test Redis as broker, current for the test, with a worker thread.
+
+    Every key the broker writes carries the queue's name as a prefix and is deleted afterwards,
+    so the test leaves nothing in a Redis that ``REDIS_URL`` names.
+    """
     settings.SEQUERE_TIMELINE_FANOUT = "celery"
     queue = f"sequere-test-{uuid.uuid4().hex[:8]}"
-    worker = make_app("sequere_worker_test", broker_url=redis_url, task_default_queue=queue)
+    worker = make_app(
+        "sequere_worker_test",
+        broker_url=redis_url,
+        broker_transport_options={"global_keyprefix": f"{queue}:"},
+        task_default_queue=queue,
+    )
     worker.set_current()
     try:
         with start_worker(worker, pool="solo", queues=[queue], perform_ping_check=False, shutdown_timeout=30):
@@ -34,6 +44,7 @@ def worker_app(timeline, settings, redis_url):
     finally:
         app.set_current()
         worker.close()
+        delete_keys(redis_url, f"{queue}:*")
 
 
 @pytest.mark.worker
