@@ -5,9 +5,9 @@ of JSON keyword arguments that re-reads what it needs when it runs, so running i
 nothing. How the job runs is the runner's business (:func:`set_runner`; the timeline app installs
 one for ``SEQUERE_TIMELINE_FANOUT``):
 
-* In this process (the default runner): the job runs at once, inside the caller's transaction.
-  When it fails on an unavailable service, a :class:`PendingJob` row is written instead, in the
-  same transaction, and :func:`replay` runs it later.
+* In this process (the default runner): the job runs once the change is visible (see
+  :func:`enqueue`). When it fails on an unavailable service, a :class:`PendingJob` row is written
+  instead, and :func:`replay` runs it later.
 * On workers: a :class:`PendingJob` row is written in the caller's transaction, and once that
   commits the runner sends it to a worker, which deletes the row when the job is done. A send that
   fails (the broker is down or does not answer) leaves the row, and :func:`replay` sends it again.
@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -122,19 +123,33 @@ def _db() -> str:
 def enqueue(job: Job, *, at_commit: bool = False, **kwargs: Any) -> None:
     """Record ``job(**kwargs)`` with the current change and have it run (see the module docstring).
 
-    ``at_commit=True`` makes an in-process job wait for the commit too: for jobs that must not run
-    when the change rolls back (a clean-up in a store outside the transaction).
+    An in-process job runs once the change is visible to others: right after the commit of the
+    transaction :func:`recording` opened for a caller in autocommit. Inside the caller's own
+    transaction (a Django ``TestCase``, ``ATOMIC_REQUESTS``) it runs at once, so the caller sees
+    it there, and once more after the commit, so that its guarantees against concurrent work (an
+    unfollow racing a fan-out) hold; jobs are idempotent. ``at_commit=True`` makes it wait for the
+    commit only: for jobs that must not run when the change rolls back.
     """
     runner = get_runner()
-    if runner.in_process(job):
-        if at_commit:
-            pending = _add(job, kwargs)
-            transaction.on_commit(lambda: _send(runner, job, kwargs, pending.pk), using=_db())
-        else:
-            _run_now(job, kwargs)
+    if not runner.in_process(job):
+        pending = _add(job, kwargs)
+        transaction.on_commit(lambda: _send(runner, job, kwargs, pending.pk), using=_db())
         return
-    pending = _add(job, kwargs)
-    transaction.on_commit(lambda: _send(runner, job, kwargs, pending.pk), using=_db())
+    if at_commit:
+        pending = _add(job, kwargs)
+        transaction.on_commit(lambda: _send(runner, job, kwargs, pending.pk), using=_db())
+        return
+    in_block = transaction.get_connection(_db()).in_atomic_block
+    if in_block and not _own_transaction.get():
+        _run_now(job, kwargs)
+    if in_block:
+        transaction.on_commit(lambda: _run_now(job, kwargs), using=_db())
+    else:
+        _run_now(job, kwargs)
+
+
+#: True inside the transaction :func:`recording` opened itself (the caller was in autocommit).
+_own_transaction: ContextVar[bool] = ContextVar("sequere_own_transaction", default=False)
 
 
 class Change:
@@ -159,6 +174,7 @@ def recording(*, joins_database_transaction: bool, service: str) -> Iterator[Cha
     # Inside the caller's atomic block the change joins it (no savepoint: a follow stays one SQL
     # statement); in autocommit the block is a transaction of its own.
     in_transaction = transaction.get_connection(alias).in_atomic_block
+    token = None if in_transaction else _own_transaction.set(True)
     try:
         with nullcontext() if in_transaction else transaction.atomic(using=alias):
             yield change
@@ -175,6 +191,9 @@ def recording(*, joins_database_transaction: bool, service: str) -> Iterator[Cha
                 "it is reachable and migrated (manage.py migrate sequere)."
             ) from exc
         raise
+    finally:
+        if token is not None:
+            _own_transaction.reset(token)
 
 
 def _add(job: Job, kwargs: dict[str, Any], *, error: str = "") -> PendingJob:

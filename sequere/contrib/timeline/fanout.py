@@ -3,10 +3,9 @@
 ``"celery"`` (the default) sends each job's Celery task (:mod:`sequere.contrib.timeline.tasks`)
 once the caller's transaction commits, so a worker never looks for rows it cannot see yet;
 ``"inline"`` runs jobs in the calling process. A Celery app with ``task_always_eager`` runs its
-tasks in the calling process too. A job that runs in this process runs at once, inside the caller's
-transaction: it reads the caller's own uncommitted rows, the database timeline's writes commit or
-roll back with the caller's, and a Django ``TestCase`` (one transaction that never commits) sees
-the fan-out. See :mod:`sequere.outbox` for what happens when a service is down.
+tasks in the calling process too; when such a job runs is :func:`sequere.outbox.enqueue`'s rule
+(inside a caller's transaction, at once and again after the commit, so that a Django ``TestCase``
+sees the fan-out). See :mod:`sequere.outbox` for what happens when a service is down.
 """
 
 from __future__ import annotations
