@@ -9,7 +9,7 @@ from typing import Any
 
 import redis
 
-from sequere.connections import get_client
+from sequere.redis.clients import get_client
 
 
 class CountingConnection(redis.Connection):

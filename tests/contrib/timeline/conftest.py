@@ -85,7 +85,7 @@ class RedisHarness(Harness):
         return count_round_trips()
 
     def raw_client(self):
-        from sequere.connections import build_client
+        from sequere.redis.clients import build_client
 
         return build_client(self.url)  # the test may have pointed the setting elsewhere
 

@@ -15,23 +15,17 @@ owner ``Ref(identifier, object_id)`` whose hash tag is ``{identifier:object_id}`
     prefix:{user:1}:unfollowed                    HASH    actor ref -> when it was unfollowed
 
 All keys of one owner share its hash tag, hence one Redis Cluster slot, so the Lua scripts that
-write them touch a single node. Parts are escaped (``%``, ``{``, ``}``, ``:``) so that no object id
-can cut a hash tag short or make two keys collide.
+write them touch a single node. ``prefix:`` and the escaping of every part (so that no object id
+can cut a hash tag short or make two keys collide) follow the one rule of :mod:`sequere.redis.keys`.
 """
 
 from __future__ import annotations
 
 import json
 
+from ....redis.keys import escape, glob_literal, hash_tag, key_prefix, unescape
 from ....refs import Ref
 from ..records import PRIVATE, ActionRecord
-
-_ESCAPES = str.maketrans({"%": "%25", "{": "%7B", "}": "%7D", ":": "%3A"})
-
-
-def escape(part: str) -> str:
-    """``part`` with the characters that structure keys percent-encoded."""
-    return part.translate(_ESCAPES)
 
 
 def ref_field(ref: Ref) -> str:
@@ -54,15 +48,26 @@ class KeyBuilder:
     """Builds the keys of the layout above under one prefix."""
 
     def __init__(self, prefix: str) -> None:
-        self.prefix = prefix.rstrip(":")
+        self.prefix = key_prefix(prefix, "TIMELINE_REDIS_PREFIX")
 
     def action(self, action_id: str) -> str:
         """The action store key of one action."""
-        return f"{self.prefix}:action:{{{escape(action_id)}}}"
+        return f"{self.prefix}action:{{{escape(action_id)}}}"
 
     def owner(self, owner: Ref) -> str:
         """The common start of every key of ``owner`` (prefix and hash tag)."""
-        return f"{self.prefix}:{{{ref_field(owner)}}}"
+        return f"{self.prefix}{hash_tag(owner.identifier, owner.object_id)}"
+
+    def timeline_pattern(self) -> str:
+        """A ``SCAN MATCH`` pattern for every timeline, view and actor index under the prefix."""
+        return f"{glob_literal(self.prefix)}{{*}}:p*"
+
+    def action_id(self, key: str) -> str | None:
+        """The action id of an :meth:`action` key, or None for any other key."""
+        start = f"{self.prefix}action:{{"
+        if not (key.startswith(start) and key.endswith("}")):
+            return None
+        return unescape(key[len(start) : -1])
 
     def timeline(self, owner: Ref, kind: str, verb: str | None = None, target: str | None = None) -> str:
         """One view of ``owner``'s ``kind`` timeline: all, by verb, by target identifier or both."""

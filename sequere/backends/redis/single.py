@@ -1,0 +1,74 @@
+"""Follow and unfollow on a single Redis: one script writes both halves of an edge, atomically.
+
+An edge ``follower -> followed`` is stored twice: the *follower's half* (the followed's pk in the
+follower's followings, and the friends set when the follow is mutual) and the *followed's half*
+(the follower's pk in the followed's followers, and its friends). On one Redis one Lua script
+(``lua/follow.lua``, ``lua/unfollow.lua``) writes both, so they can never disagree: a follow or
+unfollow is one round trip and runs whole or not at all. ``ZADD NX`` keeps the first date, so a
+retried follow changes nothing. Redis Cluster needs more: see :mod:`sequere.backends.redis.cluster`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ...redis.link import Link
+from ...redis.scripts import ScriptCall
+from ...refs import Ref
+from . import scripts
+from .keys import FOLLOWERS_CODE, FOLLOWINGS_CODE, FRIENDS_CODE, KeyBuilder
+from .outcome import Outcome
+
+
+class SingleRedisWrites:
+    """The write calls of the follow backend on one Redis (see the module doc)."""
+
+    #: whether this layout keeps tombstones (:mod:`sequere.backends.redis.cluster` does)
+    tombstones = False
+
+    def __init__(self, keys: KeyBuilder) -> None:
+        self.keys = keys
+
+    def follow(self, follower: Ref, followed: Ref, stamp: int) -> list[ScriptCall]:
+        """The call adding the edge at ``stamp`` (microseconds, the score)."""
+        key = self.keys.key
+        a, b = follower.identifier, followed.identifier
+        keys = {
+            "follower_followings": key(follower, FOLLOWINGS_CODE, b),
+            "follower_followers": key(follower, FOLLOWERS_CODE, b),
+            "follower_friends": key(follower, FRIENDS_CODE, b),
+            "followed_followers": key(followed, FOLLOWERS_CODE, a),
+            "followed_followings": key(followed, FOLLOWINGS_CODE, a),
+            "followed_friends": key(followed, FRIENDS_CODE, a),
+        }
+        args = {"time": stamp, "follower": follower.object_id, "followed": followed.object_id}
+        return [ScriptCall(scripts.FOLLOW, keys, args)]
+
+    def unfollow(self, follower: Ref, followed: Ref, stamp: int | None = None) -> list[ScriptCall]:
+        """The call removing the edge; ``stamp`` is ignored (one script needs no ordering)."""
+        key = self.keys.key
+        a, b = follower.identifier, followed.identifier
+        keys = {
+            "follower_followings": key(follower, FOLLOWINGS_CODE, b),
+            "follower_friends": key(follower, FRIENDS_CODE, b),
+            "followed_followers": key(followed, FOLLOWERS_CODE, a),
+            "followed_friends": key(followed, FRIENDS_CODE, a),
+        }
+        args = {"follower": follower.object_id, "followed": followed.object_id}
+        return [ScriptCall(scripts.UNFOLLOW, keys, args)]
+
+    def outcome(self, results: list[dict]) -> Outcome:
+        """What the call's reply says each half did."""
+        (result,) = results
+        return Outcome(follower=result["follower"] == 1, followed=result["followed"] == 1)
+
+    def resource_keys(self, ref: Ref, identifiers: list[str]) -> list[str]:
+        """Keys of ``ref`` besides its lists (none on one Redis)."""
+        return []
+
+    def copy_tombstones(self, link: Link, pairs: list[tuple[Ref, Ref]]) -> None:
+        """Repairs: nothing to copy, one Redis keeps no tombstones."""
+
+    def sweep(self, link: Link, tombstone_keys: Iterable[str], *, fix: bool) -> tuple[int, int]:
+        """``(expired, swept)`` tombstones: always ``(0, 0)`` on one Redis."""
+        return 0, 0
