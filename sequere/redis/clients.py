@@ -89,6 +89,8 @@ def get_client(group: str = "follow") -> Any:
     """The shared client of ``group`` (``"follow"`` or ``"timeline"``), built on first call."""
     client = _clients.get(group)
     if client is None:
+        if group == "timeline" and sequere_settings.TIMELINE_NYDUS_CONNECTION:
+            raise ImproperlyConfigured(NYDUS_MESSAGE)
         connection, client_class, setting = _group_settings(group)
         client = build_client(connection, client_class, setting=setting)
         _clients[group] = client
@@ -98,16 +100,14 @@ def get_client(group: str = "follow") -> Any:
 def check_connection(group: str) -> None:
     """Validate ``group``'s connection settings without connecting; ImproperlyConfigured if wrong.
 
-    The system checks call it: the value is a URL of a known scheme or a dict, the client class
-    imports, and (timeline) no nydus connection is configured. redis-py need not be installed.
+    The system checks call it: the value is a URL of a known scheme or a dict, and the client
+    class imports. redis-py need not be installed.
     """
     connection, _, setting = _group_settings(group)
     _connection_kind(connection, setting)
 
 
 def _group_settings(group: str) -> tuple[Any, type | None, str]:
-    if group == "timeline" and sequere_settings.TIMELINE_NYDUS_CONNECTION:
-        raise ImproperlyConfigured(NYDUS_MESSAGE)
     settings = GROUPS[group]
     client_class = getattr(sequere_settings, settings.class_setting)
     if client_class is not None and not isinstance(client_class, type):

@@ -4,7 +4,8 @@ from django.apps import AppConfig
 
 
 class TimelineConfig(AppConfig):
-    """Connects the follow/unfollow receivers that keep timelines in step with follows."""
+    """Connects the follow/unfollow receivers that keep timelines in step with follows, registers
+    the timeline's system checks and its store for ``manage.py sequere_check``."""
 
     name = "sequere.contrib.timeline"
     label = "sequere_timeline"
@@ -12,8 +13,16 @@ class TimelineConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.core import checks
+
+        from ...audits import register_store
         from ...signals import followed, unfollowed
+        from .backends import get_timeline_backend
+        from .checks import check_timeline
         from .receivers import on_followed, on_unfollowed
+
+        checks.register(check_timeline)
+        register_store("timeline", get_timeline_backend)
 
         followed.connect(on_followed, dispatch_uid="sequere.timeline.followed")
         unfollowed.connect(on_unfollowed, dispatch_uid="sequere.timeline.unfollowed")

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 
-from ....redis.keys import escape, glob_literal, hash_tag, key_prefix, unescape
+from ....redis.keys import escape, glob_literal, hash_tag, key_prefix
 from ....refs import Ref
 from ..records import PRIVATE, ActionRecord
 
@@ -62,12 +62,14 @@ class KeyBuilder:
         """A ``SCAN MATCH`` pattern for every timeline, view and actor index under the prefix."""
         return f"{glob_literal(self.prefix)}{{*}}:p*"
 
-    def action_id(self, key: str) -> str | None:
-        """The action id of an :meth:`action` key, or None for any other key."""
-        start = f"{self.prefix}action:{{"
-        if not (key.startswith(start) and key.endswith("}")):
-            return None
-        return unescape(key[len(start) : -1])
+    def is_actor_index(self, key: str) -> bool:
+        """Whether ``key`` (one :meth:`timeline_pattern` found) is an :meth:`actor_index`."""
+        return key.partition("}:")[2].startswith(f"{PRIVATE}:a:")
+
+    @staticmethod
+    def indexed_action_id(member: str) -> str:
+        """The action id of an :meth:`actor_index` member."""
+        return parse_actor_member(member)[0]
 
     def timeline(self, owner: Ref, kind: str, verb: str | None = None, target: str | None = None) -> str:
         """One view of ``owner``'s ``kind`` timeline: all, by verb, by target identifier or both."""

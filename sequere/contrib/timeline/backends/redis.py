@@ -27,6 +27,7 @@ from ....refs import Ref
 from ..records import PRIVATE, PUBLIC, ActionRecord, decode_records
 from .base import BaseTimelineBackend
 from .keys import KeyBuilder, actor_member, parse_actor_member, ref_field
+from .redis_audit import audit_timelines
 
 __all__ = ["RedisBackend"]
 
@@ -82,6 +83,10 @@ class RedisBackend(BaseTimelineBackend):
         if self._keys is None:
             self._keys = KeyBuilder(sequere_settings.TIMELINE_REDIS_PREFIX)
         return self._keys
+
+    def audit(self, fix: bool = False) -> dict:
+        """Entries whose action is gone, timelines over their length; see :mod:`.redis_audit`."""
+        return audit_timelines(self, int(sequere_settings.TIMELINE_MAX_LENGTH), fix=fix)
 
     def _pipeline(self, build: Callable[[Pipeline], None]) -> list[Any]:
         """Run what ``build(pipe)`` queues in one pipeline (one round trip per node)."""
