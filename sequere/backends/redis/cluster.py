@@ -36,7 +36,7 @@ from ...redis.scripts import ScriptCall
 from ...refs import Ref
 from ...timeutils import to_micros
 from . import scripts
-from .keys import FOLLOWERS_CODE, FOLLOWINGS_CODE, FRIENDS_CODE, KeyBuilder
+from .keys import FOLLOWERS_CODE, FOLLOWINGS_CODE, KeyBuilder
 from .outcome import Outcome
 
 #: Seconds a tombstone is kept (``SEQUERE_REDIS_TOMBSTONE_LIFETIME`` overrides it): a week.
@@ -83,16 +83,17 @@ class ClusterWrites:
         ``add`` picks the follow script (else the unfollow one); ``stamp`` is the operation's
         time in microseconds.
         """
-        ref, other, code, reverse = (
-            (follower, followed, FOLLOWINGS_CODE, FOLLOWERS_CODE)
+        ref, other = (follower, followed) if side == 0 else (followed, follower)
+        followers, followings, friends = self.keys.lists(ref, other.identifier)
+        code, (joined, reverse) = (
+            (FOLLOWINGS_CODE, (followings, followers))
             if side == 0
-            else (followed, follower, FOLLOWERS_CODE, FOLLOWINGS_CODE)
+            else (FOLLOWERS_CODE, (followers, followings))
         )
-        key = self.keys.key
         keys = {
-            "list": key(ref, code, other.identifier),
-            "reverse": key(ref, reverse, other.identifier),
-            "friends": key(ref, FRIENDS_CODE, other.identifier),
+            "list": joined,
+            "reverse": reverse,
+            "friends": friends,
             "tombstones": self.keys.tombstones(ref, code, other.identifier),
         }
         script = scripts.FOLLOW_HALF if add else scripts.UNFOLLOW_HALF

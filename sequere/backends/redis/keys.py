@@ -50,6 +50,16 @@ class KeyBuilder:
         """The sorted set of ``ref``'s ``code`` list (i/o/m) holding pks of type ``identifier``."""
         return f"{self._stem(ref.identifier, ref.object_id)}{code}:{escape(identifier)}"
 
+    def lists(self, ref: Ref, identifier: str) -> tuple[str, str, str]:
+        """``ref``'s (followers, followings, friends) sets of type ``identifier``, built at once."""
+        start = f"{self._stem(ref.identifier, ref.object_id)}"
+        end = f":{escape(identifier)}"
+        return (
+            f"{start}{FOLLOWERS_CODE}{end}",
+            f"{start}{FOLLOWINGS_CODE}{end}",
+            f"{start}{FRIENDS_CODE}{end}",
+        )
+
     def tombstones(self, ref: Ref, code: str, identifier: str) -> str:
         """The tombstone hash of ``ref``'s ``code`` list (i/o) for pks of type ``identifier``."""
         return self.key(ref, TOMBSTONES_CODE + code, identifier)

@@ -16,7 +16,7 @@ from ...redis.link import Link
 from ...redis.scripts import ScriptCall
 from ...refs import Ref
 from . import scripts
-from .keys import FOLLOWERS_CODE, FOLLOWINGS_CODE, FRIENDS_CODE, KeyBuilder
+from .keys import KeyBuilder
 from .outcome import Outcome
 
 
@@ -31,28 +31,28 @@ class SingleRedisWrites:
 
     def follow(self, follower: Ref, followed: Ref, stamp: int) -> list[ScriptCall]:
         """The call adding the edge at ``stamp`` (microseconds, the score)."""
-        key = self.keys.key
-        a, b = follower.identifier, followed.identifier
+        a_in, a_out, a_friends = self.keys.lists(follower, followed.identifier)
+        b_in, b_out, b_friends = self.keys.lists(followed, follower.identifier)
         keys = {
-            "follower_followings": key(follower, FOLLOWINGS_CODE, b),
-            "follower_followers": key(follower, FOLLOWERS_CODE, b),
-            "follower_friends": key(follower, FRIENDS_CODE, b),
-            "followed_followers": key(followed, FOLLOWERS_CODE, a),
-            "followed_followings": key(followed, FOLLOWINGS_CODE, a),
-            "followed_friends": key(followed, FRIENDS_CODE, a),
+            "follower_followings": a_out,
+            "follower_followers": a_in,
+            "follower_friends": a_friends,
+            "followed_followers": b_in,
+            "followed_followings": b_out,
+            "followed_friends": b_friends,
         }
         args = {"time": stamp, "follower": follower.object_id, "followed": followed.object_id}
         return [ScriptCall(scripts.FOLLOW, keys, args)]
 
     def unfollow(self, follower: Ref, followed: Ref, stamp: int | None = None) -> list[ScriptCall]:
         """The call removing the edge; ``stamp`` is ignored (one script needs no ordering)."""
-        key = self.keys.key
-        a, b = follower.identifier, followed.identifier
+        _, a_out, a_friends = self.keys.lists(follower, followed.identifier)
+        b_in, _, b_friends = self.keys.lists(followed, follower.identifier)
         keys = {
-            "follower_followings": key(follower, FOLLOWINGS_CODE, b),
-            "follower_friends": key(follower, FRIENDS_CODE, b),
-            "followed_followers": key(followed, FOLLOWERS_CODE, a),
-            "followed_friends": key(followed, FRIENDS_CODE, a),
+            "follower_followings": a_out,
+            "follower_friends": a_friends,
+            "followed_followers": b_in,
+            "followed_friends": b_friends,
         }
         args = {"follower": follower.object_id, "followed": followed.object_id}
         return [ScriptCall(scripts.UNFOLLOW, keys, args)]
