@@ -3,8 +3,9 @@
 * :mod:`sequere.redis.clients` builds the configured client of each backend from its settings
   (URL, dict or Redis Cluster, through the configured client class), once, on first use;
 * :mod:`sequere.redis.link` is a backend's handle on that client: redis-py's connection errors
-  translated into :class:`~sequere.exceptions.BackendUnavailableException`, and the Lua scripts
-  run through redis-py's ``register_script``, alone or in pipelines;
+  translated into :class:`~sequere.exceptions.BackendUnavailableException` (by
+  :mod:`sequere.redis.errors`), and the Lua scripts run with the client's ``evalsha`` (``eval``
+  once where a server does not know them), alone or in pipelines;
 * :mod:`sequere.redis.scripts` declares a script from its ``.lua`` file, with named keys,
   arguments and results;
 * :mod:`sequere.redis.keys` holds the one escaping rule and the prefix rule of every key name.

@@ -75,6 +75,7 @@ def test_check_e001_not_a_backend_class(settings):
     assert error.id == "sequere.E001" and "is not a backend class" in error.msg
 
 
+@pytest.mark.redis  # redis-py installed (without it E002 comes first); no server is used
 @pytest.mark.parametrize(
     "setting, value, check_id",
     [
@@ -95,6 +96,7 @@ def test_redis_backend_checks_its_settings_without_connecting(settings, setting,
     assert setting in error.msg
 
 
+@pytest.mark.redis
 def test_redis_backend_clean_configuration(settings):
     settings.SEQUERE_BACKEND_CLASS = "sequere.backends.redis.RedisBackend"
     settings.SEQUERE_REDIS_CONNECTION = {"cluster": True, "startup_nodes": [("127.0.0.1", 1)]}

@@ -1,7 +1,8 @@
 """The Lua scripts of the Redis follow backend, one per file in ``lua/`` (named keys, args, results).
 
 See :mod:`sequere.redis.scripts` for the header every file opens with, and
-:mod:`sequere.redis.link` for how they are sent (redis-py's ``register_script``, pipelines).
+:mod:`sequere.redis.link` for how they are sent (``EVALSHA`` through the configured client, alone
+or in pipelines; ``EVAL`` once where a server does not know them).
 """
 
 from __future__ import annotations
