@@ -71,9 +71,6 @@ def tombstone_lifetime() -> timedelta:
 class ClusterWrites:
     """The write calls of the follow backend on Redis Cluster (see the module doc)."""
 
-    #: whether this layout keeps tombstones
-    tombstones = True
-
     def __init__(self, keys: KeyBuilder) -> None:
         self.keys = keys
 
@@ -83,13 +80,12 @@ class ClusterWrites:
         ``add`` picks the follow script (else the unfollow one); ``stamp`` is the operation's
         time in microseconds.
         """
-        ref, other = (follower, followed) if side == 0 else (followed, follower)
+        if side == 0:
+            ref, other, code = follower, followed, FOLLOWINGS_CODE
+        else:
+            ref, other, code = followed, follower, FOLLOWERS_CODE
         followers, followings, friends = self.keys.lists(ref, other.identifier)
-        code, (joined, reverse) = (
-            (FOLLOWINGS_CODE, (followings, followers))
-            if side == 0
-            else (FOLLOWERS_CODE, (followers, followings))
-        )
+        joined, reverse = (followings, followers) if side == 0 else (followers, followings)
         keys = {
             "list": joined,
             "reverse": reverse,

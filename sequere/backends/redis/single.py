@@ -23,9 +23,6 @@ from .outcome import Outcome
 class SingleRedisWrites:
     """The write calls of the follow backend on one Redis (see the module doc)."""
 
-    #: whether this layout keeps tombstones (:mod:`sequere.backends.redis.cluster` does)
-    tombstones = False
-
     def __init__(self, keys: KeyBuilder) -> None:
         self.keys = keys
 
