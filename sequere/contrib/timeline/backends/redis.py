@@ -96,9 +96,14 @@ class RedisBackend(BaseTimelineBackend):
 
     # writes
 
-    def _queue_deliver(
+    def queue_delivery(
         self, pipe: Pipeline, record: ActionRecord, owner: Ref, kind: str, since: int | None, max_length: int
     ) -> None:
+        """Queue on ``pipe`` the script adding ``record`` to ``owner``'s ``kind`` timeline.
+
+        What :meth:`store` and :meth:`deliver` send for each (record, owner); bulk loads (the
+        benchmarks) queue many on one :meth:`Link.pipeline <sequere.redis.link.Link.pipeline>`.
+        """
         keys = {
             "unfollowed": self.keys.unfollowed(owner),
             "actor_index": self.keys.actor_index(owner, record.actor),
@@ -119,9 +124,9 @@ class RedisBackend(BaseTimelineBackend):
 
         def build(pipe: Pipeline) -> None:
             pipe.pipe.set(self.keys.action(record.id), record.to_json())
-            self._queue_deliver(pipe, record, owner, PRIVATE, None, max_length)
+            self.queue_delivery(pipe, record, owner, PRIVATE, None, max_length)
             if public:
-                self._queue_deliver(pipe, record, owner, PUBLIC, None, max_length)
+                self.queue_delivery(pipe, record, owner, PUBLIC, None, max_length)
 
         self._pipeline(build)
 
@@ -135,7 +140,7 @@ class RedisBackend(BaseTimelineBackend):
         def build(pipe: Any) -> None:
             for owner in owners:
                 for record in records:
-                    self._queue_deliver(pipe, record, owner, PRIVATE, since, max_length)
+                    self.queue_delivery(pipe, record, owner, PRIVATE, since, max_length)
 
         return sum(result["delivered"] for result in self._pipeline(build))
 
