@@ -62,7 +62,7 @@ def fill_timelines(data: Dataset) -> int:
         )
     if hasattr(backend, "_entry") and hasattr(backend, "_trim"):
         return _bulk_fill_database(backend, by_actor, data)
-    if hasattr(backend, "_pipeline") and hasattr(backend, "_queue_deliver"):
+    if hasattr(backend, "link") and hasattr(backend, "queue_delivery"):
         return _bulk_fill_redis(backend, by_actor, data)
     delivered = 0
     actors = list(by_actor.items())
