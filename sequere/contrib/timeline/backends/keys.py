@@ -22,6 +22,7 @@ can cut a hash tag short or make two keys collide) follow the one rule of :mod:`
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 from ....redis.keys import escape, glob_literal, hash_tag, key_prefix
 from ....refs import Ref
@@ -30,7 +31,12 @@ from ..records import PRIVATE, ActionRecord
 
 def ref_field(ref: Ref) -> str:
     """A ref as one string (hash field of the ``unfollowed`` map)."""
-    return f"{escape(ref.identifier)}:{escape(ref.object_id)}"
+    return _ref_field(ref.identifier, ref.object_id)
+
+
+@lru_cache(maxsize=65536)
+def _ref_field(identifier: str, object_id: str) -> str:
+    return f"{escape(identifier)}:{escape(object_id)}"
 
 
 def actor_member(record: ActionRecord) -> str:
@@ -49,6 +55,10 @@ class KeyBuilder:
 
     def __init__(self, prefix: str) -> None:
         self.prefix = key_prefix(prefix, "TIMELINE_REDIS_PREFIX")
+        self._owner = lru_cache(maxsize=65536)(self._build_owner)
+
+    def _build_owner(self, identifier: str, object_id: str) -> str:
+        return f"{self.prefix}{hash_tag(identifier, object_id)}"
 
     def action(self, action_id: str) -> str:
         """The action store key of one action."""
@@ -56,7 +66,7 @@ class KeyBuilder:
 
     def owner(self, owner: Ref) -> str:
         """The common start of every key of ``owner`` (prefix and hash tag)."""
-        return f"{self.prefix}{hash_tag(owner.identifier, owner.object_id)}"
+        return self._owner(owner.identifier, owner.object_id)
 
     def timeline_pattern(self) -> str:
         """A ``SCAN MATCH`` pattern for every timeline, view and actor index under the prefix."""
@@ -83,11 +93,16 @@ class KeyBuilder:
         return base
 
     def views(self, owner: Ref, kind: str, verb: str, target: str | None) -> list[str]:
-        """Every view an action of ``verb`` (and ``target`` identifier) belongs to."""
-        keys = [self.timeline(owner, kind), self.timeline(owner, kind, verb=verb)]
-        if target is not None:
-            keys += [self.timeline(owner, kind, target=target), self.timeline(owner, kind, verb, target)]
-        return keys
+        """Every view an action of ``verb`` (and ``target`` identifier) belongs to.
+
+        The same keys as :meth:`timeline` gives for each filter, built with one stem.
+        """
+        base = f"{self.owner(owner)}:{kind}"
+        by_verb = escape(verb)
+        if target is None:
+            return [base, f"{base}:v:{by_verb}"]
+        by_target = escape(target)
+        return [base, f"{base}:v:{by_verb}", f"{base}:t:{by_target}", f"{base}:vt:{by_verb}:{by_target}"]
 
     def actor_index(self, owner: Ref, actor: Ref) -> str:
         """The ids of ``actor``'s actions in ``owner``'s private timeline."""

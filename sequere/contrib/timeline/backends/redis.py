@@ -104,18 +104,27 @@ class RedisBackend(BaseTimelineBackend):
         What :meth:`store` and :meth:`deliver` send for each (record, owner); bulk loads (the
         benchmarks) queue many on one :meth:`Link.pipeline <sequere.redis.link.Link.pipeline>`.
         """
-        keys = {
-            "unfollowed": self.keys.unfollowed(owner),
-            "actor_index": self.keys.actor_index(owner, record.actor),
-            "views": self.keys.views(owner, kind, record.verb, record.target_identifier),
-        }
-        args = {
+        self._queue_delivery(pipe, record, owner, kind, self._delivery_args(record, kind, since, max_length))
+
+    @staticmethod
+    def _delivery_args(record: ActionRecord, kind: str, since: int | None, max_length: int) -> dict:
+        """The script arguments of ``record``'s deliveries: the same for every owner."""
+        return {
             "since": "" if since is None else since,
             "actor": ref_field(record.actor),
             "max_length": max_length,
             "score": record.date,
             "action_id": record.id,
             "index": actor_member(record) if kind == PRIVATE else "",
+        }
+
+    def _queue_delivery(
+        self, pipe: Pipeline, record: ActionRecord, owner: Ref, kind: str, args: dict
+    ) -> None:
+        keys = {
+            "unfollowed": self.keys.unfollowed(owner),
+            "actor_index": self.keys.actor_index(owner, record.actor),
+            "views": self.keys.views(owner, kind, record.verb, record.target_identifier),
         }
         pipe.script(ScriptCall(DELIVER, keys, args))
 
@@ -137,10 +146,12 @@ class RedisBackend(BaseTimelineBackend):
             return 0
         max_length = sequere_settings.TIMELINE_MAX_LENGTH
 
-        def build(pipe: Any) -> None:
+        per_record = [(record, self._delivery_args(record, PRIVATE, since, max_length)) for record in records]
+
+        def build(pipe: Pipeline) -> None:
             for owner in owners:
-                for record in records:
-                    self.queue_delivery(pipe, record, owner, PRIVATE, since, max_length)
+                for record, args in per_record:
+                    self._queue_delivery(pipe, record, owner, PRIVATE, args)
 
         return sum(result["delivered"] for result in self._pipeline(build))
 
