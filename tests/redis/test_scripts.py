@@ -56,3 +56,22 @@ def test_every_script_of_the_follow_backend_declares_its_protocol():
     for script in vars(follow_scripts).values():
         if isinstance(script, Script):
             assert script.keys and script.returns, script
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize(
+    "answer, decoded",
+    [
+        ("yes", {"yes": True, "no": False}),
+        ("", {"yes": False, "no": False}),
+        ("no yes", {"yes": True, "no": True}),
+    ],
+)
+def test_yes_no_answers_are_decoded_by_name(redis_client, answer, decoded):
+    script = Script("tests.redis", "which")
+    assert script.decode(redis_client.eval(script.text, 0, answer)) == decoded
+
+
+def test_an_answer_the_header_does_not_name_is_refused():
+    with pytest.raises(ScriptError, match="not some of"):
+        Script("tests.redis", "which").decode("maybe")

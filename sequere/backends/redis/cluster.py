@@ -108,7 +108,7 @@ class ClusterWrites:
     def outcome(self, results: list[dict]) -> Outcome:
         """What the two halves' replies say each did."""
         first, second = results
-        return Outcome(follower=first["applied"] == 1, followed=second["applied"] == 1)
+        return Outcome(follower=first["applied"], followed=second["applied"])
 
     def resource_keys(self, ref: Ref, identifiers: list[str]) -> list[str]:
         """``ref``'s tombstone hashes (deleted with its lists when the instance is deleted)."""

@@ -57,7 +57,7 @@ class SingleRedisWrites:
     def outcome(self, results: list[dict]) -> Outcome:
         """What the call's reply says each half did."""
         (result,) = results
-        return Outcome(follower=result["follower"] == 1, followed=result["followed"] == 1)
+        return Outcome(follower=result["follower"], followed=result["followed"])
 
     def resource_keys(self, ref: Ref, identifiers: list[str]) -> list[str]:
         """Keys of ``ref`` besides its lists (none on one Redis)."""

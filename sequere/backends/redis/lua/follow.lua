@@ -1,12 +1,12 @@
 -- Single Redis: add the edge follower -> followed, both halves in one atomic step.
 -- keys: follower_followings follower_followers follower_friends followed_followers followed_followings followed_friends
 -- args: time follower followed
--- returns: follower followed
+-- returns: which of follower followed
 --
 -- Each half belongs to one resource: the list the other side joins, the reverse list of the
 -- same resource (does the other side follow back?) and its friends set. `time` is the follow's
 -- date in microseconds, the score. ZADD NX keeps the first date, so a retry changes nothing.
--- Returns, for each half, 1 if it was new and 0 if it was there already.
+-- Returns the halves that were new ('follower', 'followed', both, or '').
 
 local function add(list, reverse, friends, member)
   if redis.call('ZADD', list, 'NX', time, member) == 0 then return 0 end
@@ -22,4 +22,7 @@ end
 
 local first = add(follower_followings, follower_followers, follower_friends, followed)
 local second = add(followed_followers, followed_followings, followed_friends, follower)
-return {'follower', first, 'followed', second}
+local new = {}
+if first == 1 then new[#new + 1] = 'follower' end
+if second == 1 then new[#new + 1] = 'followed' end
+return table.concat(new, ' ')

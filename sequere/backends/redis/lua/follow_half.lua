@@ -2,7 +2,7 @@
 -- edge so that both halves (two nodes) end the same whatever order racing calls reach them in.
 -- keys: list reverse friends tombstones
 -- args: time member
--- returns: applied
+-- returns: which of applied
 --
 -- `list` is the list `member` joins, `reverse` the reverse list of the same resource, `friends`
 -- its friends set and `tombstones` the tombstones of `list` (hash: member -> time). `time` is
@@ -12,7 +12,7 @@
 -- member is absent and the follow is strictly later than its tombstone (an unfollow wins a tie);
 -- it then drops the tombstone, which its own later score supersedes. A follow reaching a member
 -- already present changes nothing but, if later than the version, records its time as the
--- tombstone so that an unfollow older than it cannot remove the edge. `applied` is 1 if it applied.
+-- tombstone so that an unfollow older than it cannot remove the edge. It returns 'applied' if it applied, '' if not.
 local t = tonumber(time)
 local current = redis.call('ZSCORE', list, member)
 local stamp = redis.call('HGET', tombstones, member)
@@ -20,10 +20,10 @@ if current then
   if t > tonumber(current) and (not stamp or t > tonumber(stamp)) then
     redis.call('HSET', tombstones, member, time)
   end
-  return {'applied', 0}
+  return ''
 end
 if stamp then
-  if t <= tonumber(stamp) then return {'applied', 0} end
+  if t <= tonumber(stamp) then return '' end
   redis.call('HDEL', tombstones, member)
 end
 redis.call('ZADD', list, time, member)
@@ -34,4 +34,4 @@ if back then
   if tonumber(back) > t then since = back end
   redis.call('ZADD', friends, since, member)
 end
-return {'applied', 1}
+return 'applied'

@@ -1,10 +1,10 @@
 -- Single Redis: remove the edge follower -> followed, both halves in one atomic step.
 -- keys: follower_followings follower_friends followed_followers followed_friends
 -- args: follower followed
--- returns: follower followed
+-- returns: which of follower followed
 --
 -- Each half is the list the other side leaves and the friends set of the same resource.
--- Returns, for each half, 1 if the edge was there and 0 if it was not.
+-- Returns the halves the edge was in ('follower', 'followed', both, or '').
 
 local function remove(list, friends, member)
   redis.call('ZREM', friends, member)
@@ -13,4 +13,7 @@ end
 
 local first = remove(follower_followings, follower_friends, followed)
 local second = remove(followed_followers, followed_friends, follower)
-return {'follower', first, 'followed', second}
+local gone = {}
+if first == 1 then gone[#gone + 1] = 'follower' end
+if second == 1 then gone[#gone + 1] = 'followed' end
+return table.concat(gone, ' ')

@@ -1,7 +1,7 @@
 -- Redis Cluster only: one resource's half of an unfollow (see follow_half.lua for the rule).
 -- keys: list reverse friends tombstones
 -- args: time member
--- returns: applied
+-- returns: which of applied
 --
 -- `list` is the list `member` leaves, `reverse` the reverse list of the same resource, `friends`
 -- its friends set and `tombstones` the tombstones of `list`. `time` is the unfollow's time in
@@ -13,7 +13,7 @@
 -- time if later, so a follow older than it arriving afterwards is refused. Reaching a member
 -- whose score is not later than the unfollow but whose tombstone (a follow seen while present)
 -- is, the edge was unfollowed and then followed again: it is dated from that later follow, as it
--- would be had the two calls arrived in time order. `applied` is 1 if it applied.
+-- would be had the two calls arrived in time order. It returns 'applied' if it applied, '' if not.
 local u = tonumber(time)
 local current = redis.call('ZSCORE', list, member)
 local stamp = redis.call('HGET', tombstones, member)
@@ -25,7 +25,7 @@ if current then
     redis.call('ZREM', list, member)
     redis.call('ZREM', friends, member)
     redis.call('HSET', tombstones, member, time)
-    return {'applied', 1}
+    return 'applied'
   end
   if u >= score then
     redis.call('ZADD', list, 'XX', stamp, member)
@@ -37,9 +37,9 @@ if current then
       redis.call('ZADD', friends, since, member)
     end
   end
-  return {'applied', 0}
+  return ''
 end
 if not stamp or u > tonumber(stamp) then
   redis.call('HSET', tombstones, member, time)
 end
-return {'applied', 0}
+return ''
