@@ -62,7 +62,7 @@ def fill_timelines(data: Dataset) -> int:
         )
     if hasattr(backend, "_entry") and hasattr(backend, "_trim"):
         return _bulk_fill_database(backend, by_actor, data)
-    if hasattr(backend, "_pipeline") and hasattr(backend, "_queue_deliver"):
+    if hasattr(backend, "link") and hasattr(backend, "queue_delivery"):
         return _bulk_fill_redis(backend, by_actor, data)
     delivered = 0
     actors = list(by_actor.items())
@@ -83,7 +83,7 @@ def fill_timelines(data: Dataset) -> int:
 def _bulk_fill_redis(backend, by_actor: dict, data: Dataset) -> int:
     """The Redis timeline's writes for the same records, many actors per pipeline.
 
-    The very commands ``store`` and ``deliver`` queue (the backend's own ``_queue_deliver``),
+    The very commands ``store`` and ``deliver`` queue (the backend's own ``queue_delivery``),
     sent in pipelines of ``LOAD_CHUNK`` actors instead of one round trip per action.
     """
     from sequere.conf import sequere_settings
@@ -96,18 +96,17 @@ def _bulk_fill_redis(backend, by_actor: dict, data: Dataset) -> int:
     for start in range(0, len(actors), LOAD_CHUNK):
         batch = actors[start : start + LOAD_CHUNK]
 
-        def build(pipe, batch=batch) -> None:
-            for actor, records in batch:
-                owner = records[0].actor
-                followers = [Ref("user", str(f)) for f in data.followed_by.get(actor, ())]
-                for record in records:
-                    pipe.set(backend.keys.action(record.id), record.to_json())
-                    backend._queue_deliver(pipe, record, owner, PRIVATE, None, max_length)
-                    backend._queue_deliver(pipe, record, owner, PUBLIC, None, max_length)
-                    for follower in followers:
-                        backend._queue_deliver(pipe, record, follower, PRIVATE, None, max_length)
-
-        backend._pipeline(build)
+        pipe = backend.link.pipeline()
+        for actor, records in batch:
+            owner = records[0].actor
+            followers = [Ref("user", str(f)) for f in data.followed_by.get(actor, ())]
+            for record in records:
+                pipe.pipe.set(backend.keys.action(record.id), record.to_json())
+                backend.queue_delivery(pipe, record, owner, PRIVATE, None, max_length)
+                backend.queue_delivery(pipe, record, owner, PUBLIC, None, max_length)
+                for follower in followers:
+                    backend.queue_delivery(pipe, record, follower, PRIVATE, None, max_length)
+        pipe.execute()
         delivered += sum(len(data.followed_by.get(actor, ())) * len(records) for actor, records in batch)
     return delivered
 

@@ -55,8 +55,8 @@ def follow_rate_row() -> dict:
     """follow() per second, public API, one connection, beside PING per second on it."""
     from django.test.utils import override_settings
 
-    from sequere.connections import get_client
     from sequere.models import follow
+    from sequere.redis.clients import get_client
 
     users = _users("rf-", 120)
     pairs = iter([(a, b) for a in users for b in users if a is not b])

@@ -1,11 +1,16 @@
-"""System checks for sequere's settings (``manage.py check``)."""
+"""System checks for sequere's settings (``manage.py check``).
+
+The follow backend is loaded from ``SEQUERE_BACKEND_CLASS`` (``sequere.E001`` when it cannot
+be) and asked for its own checks through the backend contract,
+:meth:`BaseBackend.check <sequere.backends.base.BaseBackend.check>`: ``sequere.E002`` (Redis
+backend without redis-py), ``E003`` (database backend without its app), ``E004`` to ``E006``
+(Redis prefix, tombstone lifetime, connection). The ids are listed in ``docs/settings.rst``.
+"""
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
-from django.apps import apps
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
@@ -14,17 +19,7 @@ from .conf import alias_conflicts, sequere_settings
 
 @checks.register()
 def check_backend(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    """sequere.E001 bad backend path; E002 Redis backend without redis-py; E003 app missing."""
-    path = sequere_settings.raw("BACKEND_CLASS")
-    errors: list[checks.CheckMessage] = []
-    if isinstance(path, str) and ".redis" in path and importlib.util.find_spec("redis") is None:
-        return [
-            checks.Error(
-                f"SEQUERE_BACKEND_CLASS is {path!r} but redis-py is not installed.",
-                hint="pip install 'django-sequere[redis]'",
-                id="sequere.E002",
-            )
-        ]
+    """sequere.E001 for a bad ``SEQUERE_BACKEND_CLASS``, then the backend's own checks."""
     try:
         backend_class = sequere_settings.BACKEND_CLASS
     except ImproperlyConfigured as exc:
@@ -36,18 +31,16 @@ def check_backend(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMe
                 id="sequere.E001",
             )
         ]
-    from .backends.database import DatabaseBackend
-
-    if isinstance(backend_class, type) and issubclass(backend_class, DatabaseBackend):
-        if not apps.is_installed("sequere.backends.database"):
-            errors.append(
-                checks.Error(
-                    "SEQUERE_BACKEND_CLASS uses the database backend but its app is not installed.",
-                    hint="Add 'sequere.backends.database' to INSTALLED_APPS and run migrate.",
-                    id="sequere.E003",
-                )
+    check = getattr(backend_class, "check", None)
+    if not isinstance(backend_class, type) or check is None:
+        return [
+            checks.Error(
+                f"SEQUERE_BACKEND_CLASS = {sequere_settings.raw('BACKEND_CLASS')!r} is not a backend class.",
+                hint="Name a subclass of sequere.backends.base.BaseBackend by its dotted path.",
+                id="sequere.E001",
             )
-    return errors
+        ]
+    return list(check())
 
 
 @checks.register()

@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     "REDIS_CONNECTION": "redis://localhost:6379/0",
     "REDIS_CONNECTION_CLASS": None,
     "REDIS_PREFIX": "sequere:",
+    # Redis Cluster: seconds a tombstone is kept (see sequere.backends.redis.cluster)
+    "REDIS_TOMBSTONE_LIFETIME": 7 * 24 * 3600,
     "FAIL_SILENTLY": False,
     # timeline
     "TIMELINE_BACKEND_CLASS": "sequere.contrib.timeline.backends.redis.RedisBackend",

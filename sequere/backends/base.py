@@ -10,8 +10,12 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ..refs import Edge, Ref
+
+if TYPE_CHECKING:
+    from django.core.checks import CheckMessage
 
 FOLLOWERS = "followers"
 FOLLOWINGS = "followings"
@@ -27,6 +31,16 @@ class BaseBackend(abc.ABC):
 
     #: True when writes join the caller's database transaction (and roll back with it).
     joins_database_transaction: bool = False
+
+    @classmethod
+    def check(cls) -> list[CheckMessage]:
+        """System check messages for this backend's configuration (``manage.py check``).
+
+        Called on the class, never on an instance: it must open no connection. The default finds
+        nothing; backends report what they need (an installed app, an optional package, a valid
+        setting) with stable ids.
+        """
+        return []
 
     @abc.abstractmethod
     def add(self, from_ref: Ref, to_ref: Ref, created_at: datetime) -> bool:
@@ -104,12 +118,28 @@ class BaseBackend(abc.ABC):
         """
         return sum(len(chunk) for chunk in self.iter_edges())
 
+    def distinct_refs(self, chunk_size: int = 1000) -> Iterator[tuple[Ref, datetime | None]]:
+        """Every distinct ref the store holds, ordered by ref, each with its newest edge's date.
+
+        ``sequere_check`` looks each one up in the database. The date (None when unknown) lets it
+        spare refs whose edges are too young to judge. The default reads :meth:`iter_edges`.
+        """
+        newest: dict[Ref, datetime] = {}
+        for chunk in self.iter_edges(chunk_size=chunk_size):
+            for from_ref, to_ref, created_at in chunk:
+                for ref in (from_ref, to_ref):
+                    if ref not in newest or created_at > newest[ref]:
+                        newest[ref] = created_at
+        for ref in sorted(newest):
+            yield ref, newest[ref]
+
     def audit(self, fix: bool = False) -> dict:
-        """Optional: check the store's internal consistency (``manage.py sequere_check``).
+        """Check the store's internal consistency (``manage.py sequere_check``).
 
         Returns ``{"checked": int, "problems": [str, ...], "fixed": int}``: how many edges were
         examined, one readable line per inconsistency found, and how many repairs were made
-        (always 0 unless ``fix``). Backends whose store cannot disagree with itself need not
-        implement it; the default raises NotImplementedError.
+        (always 0 unless ``fix``). Every built-in backend implements it; the default, for a
+        backend that has no audit of its own, raises NotImplementedError (``sequere_check`` then
+        says so and checks the objects only).
         """
         raise NotImplementedError(f"{type(self).__name__} has no consistency audit.")

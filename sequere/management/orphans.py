@@ -15,7 +15,7 @@ distinct ref of the store once, then checks the rows exist with one query per id
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime
 from itertools import groupby
 from typing import Any
@@ -35,30 +35,6 @@ from .progress import Progress
 #: lazy lists give before pruning).
 GRACE = PRUNE_AFTER
 MAX_LISTED = 1000
-
-
-def database_refs(chunk_size: int) -> Iterator[tuple[Ref, datetime | None]]:
-    """Every distinct ref of the ``Follow`` table, ordered by identifier: one streamed query."""
-    from ..backends.database.models import Follow
-
-    manager = Follow._default_manager
-    followers = manager.values_list("from_identifier", "from_object_id")
-    followed = manager.values_list("to_identifier", "to_object_id")
-    query = followers.union(followed).order_by("from_identifier", "from_object_id")
-    for identifier, object_id in query.iterator(chunk_size=chunk_size):
-        yield Ref(identifier, object_id), None
-
-
-def backend_refs(backend: BaseBackend, chunk_size: int) -> Iterator[tuple[Ref, datetime | None]]:
-    """Every distinct ref of any backend with its newest edge date, through ``iter_edges``."""
-    newest: dict[Ref, datetime] = {}
-    for chunk in backend.iter_edges(chunk_size=chunk_size):
-        for from_ref, to_ref, created_at in chunk:
-            for ref in (from_ref, to_ref):
-                if ref not in newest or created_at > newest[ref]:
-                    newest[ref] = created_at
-    for ref in sorted(newest):
-        yield ref, newest[ref]
 
 
 class OrphanCheck:

@@ -7,46 +7,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import redis
+from sequere.redis.clients import get_client
+from tests.redis_counting import CountingRedis, CountingRedisCluster, counting
 
-from sequere.connections import get_client
-
-
-class CountingConnection(redis.Connection):
-    """A real connection that counts what it sends: one ``send_packed_command`` is one round trip."""
-
-    sent = 0
-
-    def send_packed_command(self, command: Any, check_health: bool = True) -> None:
-        type(self).sent += 1
-        super().send_packed_command(command, check_health)
-
-
-class CountingRedis(redis.Redis):
-    """``redis.Redis`` whose connections are :class:`CountingConnection` (a client-class setting)."""
-
-    @classmethod
-    def from_url(cls, url: str, **kwargs: Any) -> CountingRedis:
-        return super().from_url(url, connection_class=CountingConnection, **kwargs)
-
-
-class CountingRedisCluster(redis.RedisCluster):
-    """``redis.RedisCluster`` whose node connections are :class:`CountingConnection`."""
-
-    @classmethod
-    def from_url(cls, url: str, **kwargs: Any) -> CountingRedisCluster:
-        return super().from_url(url, connection_class=CountingConnection, **kwargs)
+__all__ = ["CountingRedis", "CountingRedisCluster", "configure_redis_backend", "round_trips"]
 
 
 @contextmanager
 def round_trips() -> Iterator[list[int]]:
     """Count round trips sent by every counting client inside the block: ``box[0]`` after it."""
     box = [0]
-    before = CountingConnection.sent
-    try:
+    with counting() as counts:
         yield box
-    finally:
-        box[0] = CountingConnection.sent - before
+    box[0] = counts.round_trips
 
 
 @contextmanager

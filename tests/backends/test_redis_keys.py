@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from redis.crc import key_slot
 
-from sequere.backends.redis.keys import CODES, KeyBuilder, escape, unescape
+from sequere.backends.redis.keys import CODES, KeyBuilder
+from sequere.redis.keys import escape, unescape
 from sequere.refs import Ref
 
 text = st.text(min_size=0, max_size=20)

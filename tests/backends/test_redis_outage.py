@@ -12,9 +12,9 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from sequere.backends import FOLLOWERS, FOLLOWINGS, get_backend
-from sequere.backends.redis.errors import server_address
 from sequere.exceptions import BackendUnavailableException, SequereException
 from sequere.models import follow, get_followers_count, is_following
+from sequere.redis.errors import server_address
 from sequere.refs import Ref
 from tests.backends.redis_helpers import configure_redis_backend
 from tests.servers import RedisServer

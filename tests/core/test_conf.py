@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 from django.core import checks
@@ -66,6 +67,41 @@ def test_check_e001_bad_backend_path(settings):
 def test_check_e003_database_app_missing(settings):
     settings.INSTALLED_APPS = [a for a in settings.INSTALLED_APPS if a != "sequere.backends.database"]
     assert [e.id for e in check_backend()] == ["sequere.E003"]
+
+
+def test_check_e001_not_a_backend_class(settings):
+    settings.SEQUERE_BACKEND_CLASS = "sequere.conf.DEFAULTS"
+    [error] = check_backend()
+    assert error.id == "sequere.E001" and "is not a backend class" in error.msg
+
+
+@pytest.mark.redis  # redis-py installed (without it E002 comes first); no server is used
+@pytest.mark.parametrize(
+    "setting, value, check_id",
+    [
+        ("SEQUERE_REDIS_PREFIX", "seq{uere}:", "sequere.E004"),
+        ("SEQUERE_REDIS_TOMBSTONE_LIFETIME", "a week", "sequere.E005"),
+        ("SEQUERE_REDIS_TOMBSTONE_LIFETIME", 0, "sequere.E005"),
+        ("SEQUERE_REDIS_CONNECTION", "localhost:6379", "sequere.E006"),
+        ("SEQUERE_REDIS_CONNECTION", ["localhost"], "sequere.E006"),
+        ("SEQUERE_REDIS_CONNECTION_CLASS", "sequere.conf.DEFAULTS", "sequere.E006"),
+    ],
+)
+def test_redis_backend_checks_its_settings_without_connecting(settings, setting, value, check_id):
+    settings.SEQUERE_BACKEND_CLASS = "sequere.backends.redis.RedisBackend"
+    settings.SEQUERE_REDIS_CONNECTION = "redis://127.0.0.1:1/0"  # nothing listens: no I/O allowed
+    setattr(settings, setting, value)
+    [error] = check_backend()
+    assert error.id == check_id, error
+    assert setting in error.msg
+
+
+@pytest.mark.redis
+def test_redis_backend_clean_configuration(settings):
+    settings.SEQUERE_BACKEND_CLASS = "sequere.backends.redis.RedisBackend"
+    settings.SEQUERE_REDIS_CONNECTION = {"cluster": True, "startup_nodes": [("127.0.0.1", 1)]}
+    settings.SEQUERE_REDIS_TOMBSTONE_LIFETIME = timedelta(days=1)
+    assert check_backend() == []
 
 
 def test_check_clean_by_default():

@@ -21,11 +21,11 @@ from tests.testapp.models import Project, Tag, Team, User
 pytestmark = pytest.mark.django_db
 
 
-def check(*args):
-    """Run the command; return (exit status, stdout, stderr)."""
+def check(*args, store="follow"):
+    """Run the command on one store; return (exit status, stdout, stderr)."""
     out, err = StringIO(), StringIO()
     try:
-        call_command("sequere_check", *args, stdout=out, stderr=err)
+        call_command("sequere_check", *args, *(["--store", store] if store else []), stdout=out, stderr=err)
         status = 0
     except CommandError as exc:
         err.write(str(exc))

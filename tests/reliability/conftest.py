@@ -47,7 +47,7 @@ def timeline_store(request, settings):
         return
     import uuid
 
-    from sequere.connections import build_client
+    from sequere.redis.clients import build_client
 
     if request.param == "redis-cluster":
         url = request.getfixturevalue("redis_cluster").url

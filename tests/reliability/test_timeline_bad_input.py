@@ -106,8 +106,8 @@ def corrupt(store: str, action_id: str, raw: bytes) -> None:
             payload=raw.decode("utf-8", "replace").replace("\x00", "")
         )
         return
-    from sequere.connections import build_client
     from sequere.contrib.timeline.backends.keys import KeyBuilder
+    from sequere.redis.clients import build_client
 
     client = build_client(django_settings.SEQUERE_TIMELINE_REDIS_CONNECTION)
     key = KeyBuilder(django_settings.SEQUERE_TIMELINE_REDIS_PREFIX).action(action_id)

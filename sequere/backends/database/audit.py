@@ -23,7 +23,7 @@ def _edge(row: dict) -> str:
     return f"{row['from_identifier']}:{row['from_object_id']} -> {row['to_identifier']}:{row['to_object_id']}"
 
 
-def audit(fix: bool = False) -> dict:
+def audit_table(fix: bool = False) -> dict:
     """Find (and with ``fix`` repair) self and duplicate edges: two queries, plus the repairs.
 
     Returns ``{"checked": rows, "problems": [str], "fixed": problems repaired}`` like

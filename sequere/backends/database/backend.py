@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
+from django.apps import apps
+from django.core import checks
 from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Greatest
@@ -35,6 +37,19 @@ class DatabaseBackend(BaseBackend):
     """
 
     joins_database_transaction = True
+
+    @classmethod
+    def check(cls) -> list[checks.CheckMessage]:
+        """sequere.E003 when the ``sequere.backends.database`` app is not installed."""
+        if apps.is_installed("sequere.backends.database"):
+            return []
+        return [
+            checks.Error(
+                "SEQUERE_BACKEND_CLASS uses the database backend but its app is not installed.",
+                hint="Add 'sequere.backends.database' to INSTALLED_APPS and run migrate.",
+                id="sequere.E003",
+            )
+        ]
 
     def add(self, from_ref: Ref, to_ref: Ref, created_at: datetime) -> bool:
         """Insert the row unless it exists: one ``INSERT ... ON CONFLICT DO NOTHING``."""
@@ -180,3 +195,22 @@ class DatabaseBackend(BaseBackend):
                 return
             yield [(Ref(fi, fo), Ref(ti, to), at) for _, fi, fo, ti, to, at in rows]
             last_id = rows[-1][0]
+
+    def distinct_refs(self, chunk_size: int = 1000) -> Iterator[tuple[Ref, datetime | None]]:
+        """Every distinct ref of the ``Follow`` table, ordered by ref: one streamed query.
+
+        No dates: the database backend joins the caller's transaction, so nothing it stores
+        can point at a row that is still being committed.
+        """
+        manager = _model()._default_manager
+        followers = manager.values_list("from_identifier", "from_object_id")
+        followed = manager.values_list("to_identifier", "to_object_id")
+        query = followers.union(followed).order_by("from_identifier", "from_object_id")
+        for identifier, object_id in query.iterator(chunk_size=chunk_size):
+            yield Ref(identifier, object_id), None
+
+    def audit(self, fix: bool = False) -> dict:
+        """Self edges and duplicate edges; see :mod:`sequere.backends.database.audit`."""
+        from .audit import audit_table  # the models import only once apps are ready
+
+        return audit_table(fix=fix)

@@ -4,8 +4,9 @@ from django.apps import AppConfig
 
 
 class TimelineConfig(AppConfig):
-    """Connects the receivers that keep timelines in step with follows and deletes, and makes the
-    outbox run jobs as ``SEQUERE_TIMELINE_FANOUT`` says."""
+    """Connects the receivers that keep timelines in step with follows and deletes, makes the
+    outbox run jobs as ``SEQUERE_TIMELINE_FANOUT`` says, and registers the timeline's system checks
+    and its store for ``manage.py sequere_check``."""
 
     name = "sequere.contrib.timeline"
     label = "sequere_timeline"
@@ -13,11 +14,18 @@ class TimelineConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.core import checks
+
         from ... import outbox
+        from ...audits import register_store
         from ...signals import followed, instance_forgotten, unfollowed
+        from .backends import get_timeline_backend
+        from .checks import check_timeline
         from .fanout import runner
         from .receivers import on_followed, on_forgotten, on_unfollowed
 
+        checks.register(check_timeline)
+        register_store("timeline", get_timeline_backend)
         outbox.set_runner(runner)
         followed.connect(on_followed, dispatch_uid="sequere.timeline.followed")
         unfollowed.connect(on_unfollowed, dispatch_uid="sequere.timeline.unfollowed")

@@ -1,6 +1,9 @@
-"""``manage.py sequere_check [--fix]``: check the follow store against itself and the database.
+"""``manage.py sequere_check [--fix]``: check sequere's stores against themselves and the database.
 
-Exit status 0 when the store is clean (or ``--fix`` repaired every problem found), 1 when
+Every store of :func:`sequere.audits.stores` (the follow backend, and the timeline backend when
+``sequere.contrib.timeline`` is installed) audits itself through the backend contract,
+``audit(fix)``; the follow store's edges are also checked against the rows they point to.
+Exit status 0 when everything is clean (or ``--fix`` repaired every problem found), 1 when
 problems remain; each problem is printed on stdout, progress on stderr for long runs.
 """
 
@@ -10,21 +13,29 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ...backends import get_backend
-from ...backends.database import DatabaseBackend
-from ..orphans import OrphanCheck, backend_refs, database_refs
+from ...audits import store_names, stores
+from ..orphans import OrphanCheck
 from ..progress import Progress
 
 
 class Command(BaseCommand):
     help = (
-        "Check the follow store: the backend's own consistency (database: self and duplicate "
-        "edges; Redis: half edges, friends sets) and edges whose objects are gone. --fix repairs. "
-        "Exit status 0 when clean, 1 when problems remain."
+        "Check sequere's stores: each backend's own consistency (database: self and duplicate "
+        "edges; Redis: half edges, friends sets, expired tombstones; timelines: entries whose "
+        "action is gone, timelines over their length) and edges whose objects are gone. "
+        "--fix repairs. Exit status 0 when clean, 1 when problems remain."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--fix", action="store_true", help="Repair what is found and report it.")
+        parser.add_argument(
+            "--store",
+            action="append",
+            dest="only",
+            metavar="NAME",
+            help="Check only this store: 'follow', or one an app added ('timeline'). Repeatable; "
+            "default: every store.",
+        )
         parser.add_argument(
             "--chunk-size",
             type=int,
@@ -32,30 +43,36 @@ class Command(BaseCommand):
             help="Objects checked per query, and the progress step (default 1000).",
         )
 
-    def handle(self, *args: Any, fix: bool = False, chunk_size: int = 1000, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        fix: bool = False,
+        chunk_size: int = 1000,
+        only: list[str] | None = None,
+        **options: Any,
+    ) -> None:
         if chunk_size < 1:
             raise CommandError("--chunk-size must be a positive number.")
-        backend = get_backend()
-        name = type(backend).__name__
+        known = store_names()
+        unknown = sorted(set(only or ()) - set(known))
+        if unknown:
+            raise CommandError(f"No store named {', '.join(unknown)}; the stores are {', '.join(known)}.")
         quiet = options.get("verbosity", 1) == 0
         reports: list[tuple[str, dict]] = []
-
-        if isinstance(backend, DatabaseBackend):
-            from ...backends.database.audit import audit
-
-            reports.append(("edges", audit(fix=fix)))
-            refs = database_refs(chunk_size)
-        else:
+        names = []
+        for name, store in stores(only):
+            names.append(type(store).__name__)
+            what = "edges" if name == "follow" else f"{name} entries"
             try:
-                reports.append(("edges", backend.audit(fix=fix)))
+                reports.append((what, store.audit(fix=fix)))
             except NotImplementedError:
-                self.stderr.write(f"{name} has no consistency audit of its own; checking objects only.")
-            refs = backend_refs(backend, chunk_size)
-
-        progress = Progress(
-            self.stderr, "sequere_check: objects checked", every=chunk_size, enabled=not quiet
-        )
-        reports.append(("objects", OrphanCheck(backend, progress, chunk_size).run(refs, fix=fix)))
+                self.stderr.write(f"{type(store).__name__} has no consistency audit of its own.")
+            if name == "follow":
+                progress = Progress(
+                    self.stderr, "sequere_check: objects checked", every=chunk_size, enabled=not quiet
+                )
+                refs = store.distinct_refs(chunk_size)
+                reports.append(("objects", OrphanCheck(store, progress, chunk_size).run(refs, fix=fix)))
 
         found = fixed = 0
         for _, report in reports:
@@ -64,7 +81,7 @@ class Command(BaseCommand):
             found += len(report["problems"])
             fixed += report["fixed"]
         checked = ", ".join(f"{report['checked']} {what}" for what, report in reports)
-        summary = f"{name}: checked {checked}; {found} problem(s) found"
+        summary = f"{', '.join(names)}: checked {checked}; {found} problem(s) found"
         if fix:
             summary += f", {fixed} fixed"
         remaining = found - fixed if fix else found

@@ -54,6 +54,10 @@ class Harness:
     def corrupt(self, action_id: str) -> None:
         raise NotImplementedError
 
+    def drop_action(self, action_id: str) -> None:
+        """Delete a stored action behind the backend's back (its timeline entries stay)."""
+        raise NotImplementedError
+
     def cleanup(self) -> None:
         """Remove what the test stored."""
 
@@ -85,7 +89,7 @@ class RedisHarness(Harness):
         return count_round_trips()
 
     def raw_client(self):
-        from sequere.connections import build_client
+        from sequere.redis.clients import build_client
 
         return build_client(self.url)  # the test may have pointed the setting elsewhere
 
@@ -94,6 +98,13 @@ class RedisHarness(Harness):
 
         client = self.raw_client()
         client.set(KeyBuilder(self.prefix).action(action_id), "{not json")
+        client.close()
+
+    def drop_action(self, action_id: str) -> None:
+        from sequere.contrib.timeline.backends.keys import KeyBuilder
+
+        client = self.raw_client()
+        client.delete(KeyBuilder(self.prefix).action(action_id))
         client.close()
 
     def cleanup(self) -> None:

@@ -1,43 +1,39 @@
-"""Redis clients that count network round trips, for ``SEQUERE_TIMELINE_CONNECTION_CLASS``.
+"""Round-trip counting for the timeline tests (``SEQUERE_TIMELINE_CONNECTION_CLASS``).
 
-Nothing is faked: they are redis-py's own clients on real servers, whose connections count each
-packed send (one command, or one whole pipeline to one node = one round trip).
+The clients are those of :mod:`tests.redis_counting` (redis-py's own, on real servers), counting
+into :data:`TIMELINE_COUNTS`, apart from the follow backend's clients.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import redis
-from redis.cluster import RedisCluster
+from tests import redis_counting
+from tests.redis_counting import Counts, counting
+
+__all__ = ["CountingRedis", "CountingRedisCluster", "RoundTrips", "count_round_trips"]
+
+TIMELINE_COUNTS = Counts()
 
 
-class CountingConnection(redis.Connection):
-    """A redis-py connection that counts what it sends."""
+class TimelineConnection(redis_counting.CountingConnection):
+    """Counts into :data:`TIMELINE_COUNTS`."""
 
-    sent = 0
-
-    def send_packed_command(self, command, check_health=True):
-        type(self).sent += 1
-        return super().send_packed_command(command, check_health=check_health)
+    counts = TIMELINE_COUNTS
 
 
-class CountingRedis(redis.Redis):
-    """``redis.Redis`` whose connections count round trips."""
+class CountingRedis(redis_counting.CountingRedis):
+    """The counting ``redis.Redis`` of the timeline tests."""
 
-    @classmethod
-    def from_url(cls, url, **kwargs):
-        kwargs.setdefault("connection_class", CountingConnection)
-        return super().from_url(url, **kwargs)
+    connection_class = TimelineConnection
 
 
-class CountingRedisCluster(RedisCluster):
-    """``RedisCluster`` whose node connections count round trips."""
+class CountingRedisCluster(redis_counting.CountingRedisCluster):
+    """The counting ``RedisCluster`` of the timeline tests."""
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("connection_class", CountingConnection)
-        super().__init__(*args, **kwargs)
+    connection_class = TimelineConnection
 
 
 @dataclass
@@ -48,11 +44,9 @@ class RoundTrips:
 
 
 @contextmanager
-def count_round_trips():
+def count_round_trips() -> Iterator[RoundTrips]:
     """Count the round trips of every counting client inside the block."""
     result = RoundTrips()
-    start = CountingConnection.sent
-    try:
+    with counting(TIMELINE_COUNTS) as counts:
         yield result
-    finally:
-        result.value = CountingConnection.sent - start
+    result.value = counts.round_trips

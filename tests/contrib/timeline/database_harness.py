@@ -26,3 +26,8 @@ class DatabaseHarness(SQLRoundTrips, Harness):
         from sequere.contrib.timeline.models import StoredAction
 
         StoredAction.objects.filter(id=action_id).update(payload="{not json")
+
+    def drop_action(self, action_id: str) -> None:
+        from sequere.contrib.timeline.models import StoredAction
+
+        StoredAction.objects.filter(id=action_id).delete()

@@ -1,11 +1,13 @@
--- The next ARGV[1] entries, oldest first, strictly after a cursor, across one sorted set per
--- identifier (KEYS, in identifier order). The cursor is ARGV[2] score, ARGV[3] key index,
--- ARGV[4] member; an empty score starts at the beginning. Keyset pagination: entries added or
--- removed meanwhile never shift the cursor. Returns flat (key index, member, score) triples.
-local limit = tonumber(ARGV[1])
-local cursor_score = ARGV[2]
-local cursor_index = tonumber(ARGV[3])
-local cursor_member = ARGV[4]
+-- The next `limit` entries, oldest first, strictly after a cursor, across one sorted set per
+-- identifier of the other side (`sets`, in identifier order).
+-- keys: sets...
+-- args: limit cursor_score cursor_set cursor_member
+-- returns: rows of set member score
+--
+-- The cursor is the last row read (its score, set position and member); an empty score starts
+-- at the beginning. Keyset pagination: entries added or removed meanwhile never shift the cursor.
+local count = tonumber(limit)
+local cursor_index = tonumber(cursor_set)
 
 local function bytes_less(a, b)
   local n = math.min(#a, #b)
@@ -36,9 +38,9 @@ local function start_of(i, key)
 end
 
 local all = {}
-for i = 1, #KEYS do
-  local start = start_of(i, KEYS[i])
-  local rows = redis.call('ZRANGE', KEYS[i], start, start + limit - 1, 'WITHSCORES')
+for i = 1, #sets do
+  local start = start_of(i, sets[i])
+  local rows = redis.call('ZRANGE', sets[i], start, start + count - 1, 'WITHSCORES')
   for j = 1, #rows, 2 do
     all[#all + 1] = {tonumber(rows[j + 1]), i, rows[j], rows[j + 1]}
   end
@@ -49,8 +51,8 @@ table.sort(all, function(a, b)
   return bytes_less(a[3], b[3])
 end)
 local out = {}
-for j = 1, math.min(#all, limit) do
+for j = 1, math.min(#all, count) do
   local row = all[j]
-  out[#out + 1] = row[2]; out[#out + 1] = row[3]; out[#out + 1] = row[4]
+  out[#out + 1] = {row[2], row[3], row[4]}
 end
 return out

@@ -1,6 +1,8 @@
--- The total size of the sorted sets in KEYS (one per identifier of the other side).
+-- The total size of one list kept as one sorted set per identifier of the other side.
+-- keys: sets...
+-- returns: total
 local total = 0
-for i = 1, #KEYS do
-  total = total + redis.call('ZCARD', KEYS[i])
+for i = 1, #sets do
+  total = total + redis.call('ZCARD', sets[i])
 end
-return total
+return {'total', total}

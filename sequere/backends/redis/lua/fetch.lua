@@ -1,26 +1,31 @@
--- One page of a list kept as one sorted set per identifier (KEYS, in identifier order).
--- ARGV: desc ('1' or '0'), offset, limit (-1 for everything). Returns a flat array of
--- (key index, member, score) triples ordered by score, then key index, then member bytes.
-local desc = ARGV[1] == '1'
-local offset = tonumber(ARGV[2])
-local limit = tonumber(ARGV[3])
+-- One page of a list kept as one sorted set per identifier of the other side (`sets`, in
+-- identifier order).
+-- keys: sets...
+-- args: desc offset limit
+-- returns: rows of set member score
+--
+-- `desc` is '1' (newest first) or '0', `limit` -1 for everything. Rows are ordered by score,
+-- then set, then member bytes; `set` is the position of the row's set in `sets` (1-based).
+local newest_first = desc == '1'
+local first = tonumber(offset)
+local count = tonumber(limit)
 local stop = -1
-if limit >= 0 then stop = offset + limit - 1 end
+if count >= 0 then stop = first + count - 1 end
 local range = 'ZRANGE'
-if desc then range = 'ZREVRANGE' end
+if newest_first then range = 'ZREVRANGE' end
 
 local live = {}
-for i = 1, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 1 then live[#live + 1] = i end
+for i = 1, #sets do
+  if redis.call('EXISTS', sets[i]) == 1 then live[#live + 1] = i end
 end
 local out = {}
-if #live == 0 or limit == 0 then return out end
+if #live == 0 or count == 0 then return out end
 
 if #live == 1 then
   -- the common case: one type on the other side, a direct rank range
-  local rows = redis.call(range, KEYS[live[1]], offset, stop, 'WITHSCORES')
+  local rows = redis.call(range, sets[live[1]], first, stop, 'WITHSCORES')
   for j = 1, #rows, 2 do
-    out[#out + 1] = live[1]; out[#out + 1] = rows[j]; out[#out + 1] = rows[j + 1]
+    out[#out + 1] = {live[1], rows[j], rows[j + 1]}
   end
   return out
 end
@@ -41,20 +46,20 @@ local function before(a, b)
 end
 local all = {}
 for _, i in ipairs(live) do
-  local rows = redis.call(range, KEYS[i], 0, stop, 'WITHSCORES')
+  local rows = redis.call(range, sets[i], 0, stop, 'WITHSCORES')
   for j = 1, #rows, 2 do
     all[#all + 1] = {tonumber(rows[j + 1]), i, rows[j], rows[j + 1]}
   end
 end
-if desc then
+if newest_first then
   table.sort(all, function(a, b) return before(b, a) end)
 else
   table.sort(all, before)
 end
 local last = #all
-if limit >= 0 and offset + limit < last then last = offset + limit end
-for j = offset + 1, last do
+if count >= 0 and first + count < last then last = first + count end
+for j = first + 1, last do
   local row = all[j]
-  out[#out + 1] = row[2]; out[#out + 1] = row[3]; out[#out + 1] = row[4]
+  out[#out + 1] = {row[2], row[3], row[4]}
 end
 return out

@@ -1,21 +1,28 @@
--- Add a follow edge, one side per triple of KEYS (both sides on a single Redis, one per slot on a
--- cluster). Each triple belongs to one resource: the list the member joins, the reverse list of
--- the same resource, and its friends set. ARGV[1] is the score (microseconds); ARGV[1 + n] is the
--- member of triple n. ZADD NX keeps the first date on a retry. Returns a bit mask of the sides that
--- were new: 1 for the first triple (the follower's side), 2 for the second.
-local score = ARGV[1]
-local added = 0
-for i = 1, #KEYS, 3 do
-  local member = ARGV[2 + (i - 1) / 3]
-  if redis.call('ZADD', KEYS[i], 'NX', score, member) == 1 then
-    added = added + 2 ^ ((i - 1) / 3)
-    local back = redis.call('ZSCORE', KEYS[i + 1], member)
-    if back then
-      -- mutual now: friends since the later of the two follows
-      local since = score
-      if tonumber(back) > tonumber(score) then since = back end
-      redis.call('ZADD', KEYS[i + 2], since, member)
-    end
+-- Single Redis: add the edge follower -> followed, both halves in one atomic step.
+-- keys: follower_followings follower_followers follower_friends followed_followers followed_followings followed_friends
+-- args: time follower followed
+-- returns: which of follower followed
+--
+-- Each half belongs to one resource: the list the other side joins, the reverse list of the
+-- same resource (does the other side follow back?) and its friends set. `time` is the follow's
+-- date in microseconds, the score. ZADD NX keeps the first date, so a retry changes nothing.
+-- Returns the halves that were new ('follower', 'followed', both, or '').
+
+local function add(list, reverse, friends, member)
+  if redis.call('ZADD', list, 'NX', time, member) == 0 then return 0 end
+  local back = redis.call('ZSCORE', reverse, member)
+  if back then
+    -- mutual now: friends since the later of the two follows
+    local since = time
+    if tonumber(back) > tonumber(time) then since = back end
+    redis.call('ZADD', friends, since, member)
   end
+  return 1
 end
-return added
+
+local first = add(follower_followings, follower_followers, follower_friends, followed)
+local second = add(followed_followers, followed_followings, followed_friends, follower)
+local new = {}
+if first == 1 then new[#new + 1] = 'follower' end
+if second == 1 then new[#new + 1] = 'followed' end
+return table.concat(new, ' ')

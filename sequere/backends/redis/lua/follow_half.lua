@@ -1,34 +1,37 @@
 -- Redis Cluster only: one resource's half of a follow, kept as a last-writer-wins register per
 -- edge so that both halves (two nodes) end the same whatever order racing calls reach them in.
--- KEYS: the list the member joins, the reverse list of the same resource, its friends set, and
--- the tombstones of that list (hash: member -> time). ARGV[1] is the follow time (integer
--- microseconds, also the score), ARGV[2] the member.
+-- keys: list reverse friends tombstones
+-- args: time member
+-- returns: which of applied
+--
+-- `list` is the list `member` joins, `reverse` the reverse list of the same resource, `friends`
+-- its friends set and `tombstones` the tombstones of `list` (hash: member -> time). `time` is
+-- the follow's date in integer microseconds, also its score.
 --
 -- The member's version is the later of its score and its tombstone. A follow applies only if the
 -- member is absent and the follow is strictly later than its tombstone (an unfollow wins a tie);
 -- it then drops the tombstone, which its own later score supersedes. A follow reaching a member
 -- already present changes nothing but, if later than the version, records its time as the
--- tombstone so that an unfollow older than it cannot remove the edge. Returns 1 if it applied.
-local score, member = ARGV[1], ARGV[2]
-local t = tonumber(score)
-local current = redis.call('ZSCORE', KEYS[1], member)
-local stamp = redis.call('HGET', KEYS[4], member)
+-- tombstone so that an unfollow older than it cannot remove the edge. It returns 'applied' if it applied, '' if not.
+local t = tonumber(time)
+local current = redis.call('ZSCORE', list, member)
+local stamp = redis.call('HGET', tombstones, member)
 if current then
   if t > tonumber(current) and (not stamp or t > tonumber(stamp)) then
-    redis.call('HSET', KEYS[4], member, score)
+    redis.call('HSET', tombstones, member, time)
   end
-  return 0
+  return ''
 end
 if stamp then
-  if t <= tonumber(stamp) then return 0 end
-  redis.call('HDEL', KEYS[4], member)
+  if t <= tonumber(stamp) then return '' end
+  redis.call('HDEL', tombstones, member)
 end
-redis.call('ZADD', KEYS[1], score, member)
-local back = redis.call('ZSCORE', KEYS[2], member)
+redis.call('ZADD', list, time, member)
+local back = redis.call('ZSCORE', reverse, member)
 if back then
   -- mutual now: friends since the later of the two follows
-  local since = score
+  local since = time
   if tonumber(back) > t then since = back end
-  redis.call('ZADD', KEYS[3], since, member)
+  redis.call('ZADD', friends, since, member)
 end
-return 1
+return 'applied'

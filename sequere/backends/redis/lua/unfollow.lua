@@ -1,10 +1,19 @@
--- Remove a follow edge, one side per pair of KEYS: the list the member leaves and the friends set
--- of the same resource. ARGV[n] is the member of pair n. Returns a bit mask of the sides that
--- existed: 1 for the first pair (the follower's side), 2 for the second.
-local removed = 0
-for i = 1, #KEYS, 2 do
-  local member = ARGV[1 + (i - 1) / 2]
-  removed = removed + redis.call('ZREM', KEYS[i], member) * 2 ^ ((i - 1) / 2)
-  redis.call('ZREM', KEYS[i + 1], member)
+-- Single Redis: remove the edge follower -> followed, both halves in one atomic step.
+-- keys: follower_followings follower_friends followed_followers followed_friends
+-- args: follower followed
+-- returns: which of follower followed
+--
+-- Each half is the list the other side leaves and the friends set of the same resource.
+-- Returns the halves the edge was in ('follower', 'followed', both, or '').
+
+local function remove(list, friends, member)
+  redis.call('ZREM', friends, member)
+  return redis.call('ZREM', list, member)
 end
-return removed
+
+local first = remove(follower_followings, follower_friends, followed)
+local second = remove(followed_followers, followed_friends, follower)
+local gone = {}
+if first == 1 then gone[#gone + 1] = 'follower' end
+if second == 1 then gone[#gone + 1] = 'followed' end
+return table.concat(gone, ' ')

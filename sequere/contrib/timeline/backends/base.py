@@ -24,10 +24,14 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ....conf import sequere_settings
 from ....refs import Ref
 from ..records import PRIVATE, PUBLIC, ActionRecord
+
+if TYPE_CHECKING:
+    from django.core.checks import CheckMessage
 
 __all__ = ["BaseTimelineBackend", "PRIVATE", "PUBLIC"]
 
@@ -37,6 +41,24 @@ class BaseTimelineBackend(abc.ABC):
 
     #: True when writes join the caller's database transaction (and roll back with it).
     joins_database_transaction: bool = False
+
+    @classmethod
+    def check(cls) -> list[CheckMessage]:
+        """System check messages for this backend's configuration (``manage.py check``).
+
+        Called on the class: it must open no connection. The default finds nothing.
+        """
+        return []
+
+    def audit(self, fix: bool = False) -> dict:
+        """Check the store's consistency (``manage.py sequere_check``), repairing with ``fix``.
+
+        Returns ``{"checked": int, "problems": [str, ...], "fixed": int}`` like the follow
+        backends' :meth:`~sequere.backends.base.BaseBackend.audit`: entries examined, one line
+        per problem, repairs made. The default, for a backend with no audit, raises
+        NotImplementedError.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no consistency audit.")
 
     @abc.abstractmethod
     def store(self, record: ActionRecord, owner: Ref, *, public: bool) -> None:

@@ -70,6 +70,47 @@ class DatabaseBackend(BaseTimelineBackend):
 
     joins_database_transaction = True
 
+    def audit(self, fix: bool = False) -> dict:
+        """Entries whose action is gone, timelines over ``SEQUERE_TIMELINE_MAX_LENGTH``.
+
+        Three queries (a count, the entries with no action, the timelines over the cap), plus
+        the repairs with ``fix``: one ``DELETE`` of the dangling entries, and the usual trim of
+        each timeline over the cap. Returns the dict of :meth:`BaseTimelineBackend.audit`.
+        """
+        models = _models()
+        entries = self._entries()
+        problems: list[str] = []
+        fixed = 0
+        checked = entries.count()
+        actions = models.StoredAction._default_manager.using(self._alias()).values("pk")
+        dangling = entries.exclude(action_id__in=actions)
+        gone = dangling.count()
+        if gone:
+            problems.append(f"{gone} timeline entries point at an action that is gone")
+            if fix:
+                dangling.delete()
+                fixed += 1
+        cap = int(sequere_settings.TIMELINE_MAX_LENGTH)
+        kinds = {code: name for name, code in _KIND_CODES.items()}
+        over = list(
+            entries.values("owner_identifier", "owner_object_id", "kind")
+            .annotate(entries=Count("pk"))
+            .filter(entries__gt=cap)
+            .order_by()
+        )
+        for row in over:
+            owner = f"{row['owner_identifier']}:{row['owner_object_id']}"
+            problems.append(
+                f"the {kinds[row['kind']]} timeline of {owner} holds {row['entries']} entries, more "
+                f"than SEQUERE_TIMELINE_MAX_LENGTH = {cap}"
+            )
+        if fix and over:
+            self._trim(
+                [(Ref(row["owner_identifier"], row["owner_object_id"]), kinds[row["kind"]]) for row in over]
+            )
+            fixed += len(over)
+        return {"checked": checked, "problems": problems, "fixed": fixed}
+
     # helpers
 
     def _alias(self) -> str:

@@ -15,28 +15,28 @@ owner ``Ref(identifier, object_id)`` whose hash tag is ``{identifier:object_id}`
     prefix:{user:1}:unfollowed                    HASH    actor ref -> when it was unfollowed
 
 All keys of one owner share its hash tag, hence one Redis Cluster slot, so the Lua scripts that
-write them touch a single node. Parts are escaped (``%``, ``{``, ``}``, ``:``) so that no object id
-can cut a hash tag short or make two keys collide.
+write them touch a single node. ``prefix:`` and the escaping of every part (so that no object id
+can cut a hash tag short or make two keys collide) follow the one rule of :mod:`sequere.redis.keys`.
 """
 
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
+from ....redis.keys import escape, glob_literal, hash_tag, key_prefix
 from ....refs import Ref
 from ..records import PRIVATE, ActionRecord
-
-_ESCAPES = str.maketrans({"%": "%25", "{": "%7B", "}": "%7D", ":": "%3A"})
-
-
-def escape(part: str) -> str:
-    """``part`` with the characters that structure keys percent-encoded."""
-    return part.translate(_ESCAPES)
 
 
 def ref_field(ref: Ref) -> str:
     """A ref as one string (hash field of the ``unfollowed`` map)."""
-    return f"{escape(ref.identifier)}:{escape(ref.object_id)}"
+    return _ref_field(ref.identifier, ref.object_id)
+
+
+@lru_cache(maxsize=65536)
+def _ref_field(identifier: str, object_id: str) -> str:
+    return f"{escape(identifier)}:{escape(object_id)}"
 
 
 def actor_member(record: ActionRecord) -> str:
@@ -54,15 +54,32 @@ class KeyBuilder:
     """Builds the keys of the layout above under one prefix."""
 
     def __init__(self, prefix: str) -> None:
-        self.prefix = prefix.rstrip(":")
+        self.prefix = key_prefix(prefix, "TIMELINE_REDIS_PREFIX")
+        self._owner = lru_cache(maxsize=65536)(self._build_owner)
+
+    def _build_owner(self, identifier: str, object_id: str) -> str:
+        return f"{self.prefix}{hash_tag(identifier, object_id)}"
 
     def action(self, action_id: str) -> str:
         """The action store key of one action."""
-        return f"{self.prefix}:action:{{{escape(action_id)}}}"
+        return f"{self.prefix}action:{{{escape(action_id)}}}"
 
     def owner(self, owner: Ref) -> str:
         """The common start of every key of ``owner`` (prefix and hash tag)."""
-        return f"{self.prefix}:{{{ref_field(owner)}}}"
+        return self._owner(owner.identifier, owner.object_id)
+
+    def timeline_pattern(self) -> str:
+        """A ``SCAN MATCH`` pattern for every timeline, view and actor index under the prefix."""
+        return f"{glob_literal(self.prefix)}{{*}}:p*"
+
+    def is_actor_index(self, key: str) -> bool:
+        """Whether ``key`` (one :meth:`timeline_pattern` found) is an :meth:`actor_index`."""
+        return key.partition("}:")[2].startswith(f"{PRIVATE}:a:")
+
+    @staticmethod
+    def indexed_action_id(member: str) -> str:
+        """The action id of an :meth:`actor_index` member."""
+        return parse_actor_member(member)[0]
 
     def timeline(self, owner: Ref, kind: str, verb: str | None = None, target: str | None = None) -> str:
         """One view of ``owner``'s ``kind`` timeline: all, by verb, by target identifier or both."""
@@ -76,11 +93,16 @@ class KeyBuilder:
         return base
 
     def views(self, owner: Ref, kind: str, verb: str, target: str | None) -> list[str]:
-        """Every view an action of ``verb`` (and ``target`` identifier) belongs to."""
-        keys = [self.timeline(owner, kind), self.timeline(owner, kind, verb=verb)]
-        if target is not None:
-            keys += [self.timeline(owner, kind, target=target), self.timeline(owner, kind, verb, target)]
-        return keys
+        """Every view an action of ``verb`` (and ``target`` identifier) belongs to.
+
+        The same keys as :meth:`timeline` gives for each filter, built with one stem.
+        """
+        base = f"{self.owner(owner)}:{kind}"
+        by_verb = escape(verb)
+        if target is None:
+            return [base, f"{base}:v:{by_verb}"]
+        by_target = escape(target)
+        return [base, f"{base}:v:{by_verb}", f"{base}:t:{by_target}", f"{base}:vt:{by_verb}:{by_target}"]
 
     def actor_index(self, owner: Ref, actor: Ref) -> str:
         """The ids of ``actor``'s actions in ``owner``'s private timeline."""

@@ -1,0 +1,71 @@
+"""Follow and unfollow on a single Redis: one script writes both halves of an edge, atomically.
+
+An edge ``follower -> followed`` is stored twice: the *follower's half* (the followed's pk in the
+follower's followings, and the friends set when the follow is mutual) and the *followed's half*
+(the follower's pk in the followed's followers, and its friends). On one Redis one Lua script
+(``lua/follow.lua``, ``lua/unfollow.lua``) writes both, so they can never disagree: a follow or
+unfollow is one round trip and runs whole or not at all. ``ZADD NX`` keeps the first date, so a
+retried follow changes nothing. Redis Cluster needs more: see :mod:`sequere.backends.redis.cluster`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ...redis.link import Link
+from ...redis.scripts import ScriptCall
+from ...refs import Ref
+from . import scripts
+from .keys import KeyBuilder
+from .outcome import Outcome
+
+
+class SingleRedisWrites:
+    """The write calls of the follow backend on one Redis (see the module doc)."""
+
+    def __init__(self, keys: KeyBuilder) -> None:
+        self.keys = keys
+
+    def follow(self, follower: Ref, followed: Ref, stamp: int) -> list[ScriptCall]:
+        """The call adding the edge at ``stamp`` (microseconds, the score)."""
+        a_in, a_out, a_friends = self.keys.lists(follower, followed.identifier)
+        b_in, b_out, b_friends = self.keys.lists(followed, follower.identifier)
+        keys = {
+            "follower_followings": a_out,
+            "follower_followers": a_in,
+            "follower_friends": a_friends,
+            "followed_followers": b_in,
+            "followed_followings": b_out,
+            "followed_friends": b_friends,
+        }
+        args = {"time": stamp, "follower": follower.object_id, "followed": followed.object_id}
+        return [ScriptCall(scripts.FOLLOW, keys, args)]
+
+    def unfollow(self, follower: Ref, followed: Ref, stamp: int | None = None) -> list[ScriptCall]:
+        """The call removing the edge; ``stamp`` is ignored (one script needs no ordering)."""
+        _, a_out, a_friends = self.keys.lists(follower, followed.identifier)
+        b_in, _, b_friends = self.keys.lists(followed, follower.identifier)
+        keys = {
+            "follower_followings": a_out,
+            "follower_friends": a_friends,
+            "followed_followers": b_in,
+            "followed_friends": b_friends,
+        }
+        args = {"follower": follower.object_id, "followed": followed.object_id}
+        return [ScriptCall(scripts.UNFOLLOW, keys, args)]
+
+    def outcome(self, results: list[dict]) -> Outcome:
+        """What the call's reply says each half did."""
+        (result,) = results
+        return Outcome(follower=result["follower"], followed=result["followed"])
+
+    def resource_keys(self, ref: Ref, identifiers: list[str]) -> list[str]:
+        """Keys of ``ref`` besides its lists (none on one Redis)."""
+        return []
+
+    def copy_tombstones(self, link: Link, pairs: list[tuple[Ref, Ref]]) -> None:
+        """Repairs: nothing to copy, one Redis keeps no tombstones."""
+
+    def sweep(self, link: Link, tombstone_keys: Iterable[str], *, fix: bool) -> tuple[int, int]:
+        """``(expired, swept)`` tombstones: always ``(0, 0)`` on one Redis."""
+        return 0, 0

@@ -1,0 +1,60 @@
+"""redis-py's "the server cannot be reached" errors, as :class:`BackendUnavailableException`."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+from ..exceptions import BackendUnavailableException
+from .clients import GROUPS, import_redis, is_cluster
+
+
+def server_address(client: Any) -> str:
+    """Where ``client`` connects: ``host:port``, a unix socket path, or the cluster's nodes."""
+    if is_cluster(client):
+        nodes = client.nodes_manager.startup_nodes or client.nodes_manager.nodes_cache
+        return "Redis Cluster " + ", ".join(sorted(nodes))
+    kwargs = client.connection_pool.connection_kwargs
+    if "path" in kwargs:
+        return f"unix://{kwargs['path']}"
+    return f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}"
+
+
+def unavailable_errors() -> tuple[type[BaseException], ...]:
+    """redis-py's exceptions that mean "the server cannot be reached right now"."""
+    exceptions = import_redis().exceptions
+    return (exceptions.ConnectionError, exceptions.TimeoutError, exceptions.ClusterDownError)
+
+
+class ErrorTranslator:
+    """``with translator:`` re-raises unreachable-server errors as BackendUnavailableException.
+
+    The message names the backend, the server and the setting to check, and says whether a
+    retry is safe; redis-py's error is kept as ``__cause__``. Reusable and reentrant: it keeps
+    no state between blocks.
+    """
+
+    __slots__ = ("client", "group", "errors")
+
+    def __init__(self, client: Any, group: str) -> None:
+        self.client = client
+        self.group = GROUPS[group]
+        self.errors = unavailable_errors()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
+        if exc is not None and isinstance(exc, self.errors):
+            group = self.group
+            raise BackendUnavailableException(
+                f"The Redis {group.name} backend cannot reach {server_address(self.client)} "
+                f"({type(exc).__name__}: {exc}). Check that Redis is running and "
+                f"SEQUERE_{group.connection_setting} points at it; {group.retry_note}."
+            ) from exc
+        return False

@@ -1,0 +1,4 @@
+-- A test script naming a key after a Lua keyword.
+-- keys: end
+-- returns: value
+return {'value', 1}

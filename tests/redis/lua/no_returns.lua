@@ -1,0 +1,3 @@
+-- A test script without a returns line.
+-- keys: key
+return 1
