@@ -12,6 +12,8 @@ class SequereConfig(AppConfig):
 
     def ready(self) -> None:
         from . import autodiscover, checks  # noqa: F401  (checks registers itself)
+        from .audits import register_store
+        from .outbox import OutboxStore
         from .receivers import unwatch_deletes, watch_deletes
         from .registration import registry
         from .signals import model_registered, model_unregistered
@@ -20,4 +22,5 @@ class SequereConfig(AppConfig):
         model_unregistered.connect(unwatch_deletes, dispatch_uid="sequere.unwatch_deletes")
         for model in registry.models:  # registered by an app whose ready() ran before this one
             watch_deletes(model)
+        register_store("outbox", OutboxStore)
         autodiscover()

@@ -313,3 +313,16 @@ def replay(limit: int = 1000, *, now: Any = None) -> dict[str, int]:
 def pending_count() -> int:
     """How many rows are waiting (due or not)."""
     return PendingJob._default_manager.using(_db()).count()
+
+
+class OutboxStore:
+    """The outbox as a store of ``manage.py sequere_check``: a due row is a problem, ``--fix``
+    replays it (:func:`replay`)."""
+
+    def audit(self, fix: bool = False) -> dict[str, Any]:
+        """``{"checked", "problems", "fixed"}``: rows waiting past their time; replayed with ``fix``."""
+        checked = pending_count()
+        rows = due()
+        problems = [f"pending job {row.pk}: {row} (last error: {row.last_error or 'none'})" for row in rows]
+        fixed = replay(limit=len(rows))["sent"] if fix and rows else 0
+        return {"checked": checked, "problems": problems, "fixed": fixed}

@@ -23,7 +23,7 @@ from sequere.outbox import PendingJob
 from tests.celery_app import app as eager_app
 from tests.celery_app import make_app
 from tests.reliability.workload import SignalRecorder
-from tests.servers import RedisServer, free_port
+from tests.servers import Blackhole, RedisServer, free_port
 from tests.testapp.models import User
 from tests.testapp.sequere_registry import JoinAction
 
@@ -33,31 +33,6 @@ RABBITMQ = ("127.0.0.1", 5672)
 PUBLISH_TIMEOUT = 1.0
 #: a send may try a kept connection and then a new one; the rest is this machine's slack
 BOUND = 2 * PUBLISH_TIMEOUT + 1.5
-
-
-class Blackhole:
-    """A TCP server that accepts connections and never says a word (a hung broker)."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.accepted: list[socket.socket] = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                connection, _ = self.sock.accept()
-            except OSError:
-                return
-            self.accepted.append(connection)
-
-    def close(self) -> None:
-        self.sock.close()
-        for connection in self.accepted:
-            connection.close()
 
 
 def broker_url(kind: str, port: int) -> str:

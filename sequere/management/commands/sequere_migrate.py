@@ -75,7 +75,7 @@ def describe(backend: BaseBackend, *, writing: bool) -> str:
 
 def redis_server(client: Any) -> str:
     """``host:port db N`` (or the socket path, or a cluster's nodes), from redis-py's public API."""
-    from ...connections import is_cluster
+    from ...redis.clients import is_cluster
 
     if is_cluster(client):
         nodes = sorted(f"{node.host}:{node.port}" for node in client.get_nodes())

@@ -42,6 +42,8 @@ def test_clean_by_default():
     ],
 )
 def test_each_bad_setting_has_its_id(settings, setting, value, check_id):
+    # the Redis timeline backend, whose connection settings E108 and E109 check
+    settings.SEQUERE_TIMELINE_BACKEND_CLASS = "sequere.contrib.timeline.backends.redis.RedisBackend"
     setattr(settings, setting, value)
     [message] = check_timeline()
     assert message.id == check_id, message
