@@ -74,5 +74,5 @@ def test_sequere_check_audits_the_timeline_store(timeline_harness, timeline_back
 
 
 def test_sequere_check_refuses_an_unknown_store(db):
-    with pytest.raises(CommandError, match="No store named nope; the stores are follow, timeline"):
+    with pytest.raises(CommandError, match="No store named nope; the stores are follow, outbox, timeline"):
         call_command("sequere_check", "--store", "nope", stdout=StringIO(), stderr=StringIO())
