@@ -131,11 +131,7 @@ def enqueue(job: Job, *, at_commit: bool = False, **kwargs: Any) -> None:
     commit only: for jobs that must not run when the change rolls back.
     """
     runner = get_runner()
-    if not runner.in_process(job):
-        pending = _add(job, kwargs)
-        transaction.on_commit(lambda: _send(runner, job, kwargs, pending.pk), using=_db())
-        return
-    if at_commit:
+    if not runner.in_process(job) or at_commit:
         pending = _add(job, kwargs)
         transaction.on_commit(lambda: _send(runner, job, kwargs, pending.pk), using=_db())
         return
