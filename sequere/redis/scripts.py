@@ -7,7 +7,8 @@ that names what it takes and what it returns::
     -- args: time member
     -- returns: applied
 
-The header is the one place both sides agree on. Python passes keys and arguments by name
+A line ``-- uses: name`` puts the text of ``lua/name.lua`` (Lua functions several scripts
+share) before the script's own. The header is the one place both sides agree on. Python passes keys and arguments by name
 (``{"followings": ..., "time": ...}``); the script reads them as Lua locals of those names, which
 :class:`Script` declares in a few lines put before the file's text. The last key may end in
 ``...`` (``-- keys: sets...``), and so may the last argument: it then takes a list, and the
@@ -36,7 +37,7 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
-_HEADER = re.compile(r"^--\s*(keys|args|returns):(.*)$")
+_HEADER = re.compile(r"^--\s*(keys|args|returns|uses):(.*)$")
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 _LUA_WORDS = frozenset(
     "and break do else elseif end false for function if in local nil not or repeat return then "
@@ -98,7 +99,10 @@ class Script:
         self.variadic = bool(self.keys) and self.keys[-1].endswith("...")
         self.variadic_args = bool(self.args) and self.args[-1].endswith("...")
         #: what is sent to Redis: the header's bindings, then the file
-        self.text = self._prelude() + source
+        self.text = self._prelude() + "".join(
+            resources.files(package).joinpath("lua", f"{used}.lua").read_text("utf-8")
+            for used in _names(name, "uses", header.get("uses", ""))
+        ) + source
         #: the SHA1 digest ``EVALSHA`` names it by
         self.sha = hashlib.sha1(self.text.encode("utf-8")).hexdigest()
 

@@ -157,7 +157,7 @@ def test_timeline_save_fan_out_and_page(people, settings):
     with counting() as block:
         page = list(Timeline(fans[0]).get_private()[:10])
     assert [action.verb for action in page] == ["join", "join"]
-    assert_through_the_client(block, "ZRANGE", "GET")
+    assert_through_the_client(block, "EVALSHA", "GET")  # the page script, then the actions
     with counting() as block:
         assert Timeline(fans[0]).get_unread_count() == 2
     assert_through_the_client(block, "EVALSHA")

@@ -22,7 +22,7 @@ def test_a_prefix_is_followed_by_one_colon(prefix, start):
 def test_both_backends_follow_the_same_rules():
     ref = Ref("user", "a b:{c}")
     assert FollowKeys("p").key(ref, "i", "user") == f"p:{{user:{escape('a b:{c}')}}}:i:user"
-    assert TimelineKeys("p").timeline(ref, "private") == f"p:{{user:{escape('a b:{c}')}}}:private"
+    assert TimelineKeys("p").timeline(ref, "private") == f"p:{{user:{escape('a b:{c}')}}}:entries:private"
     assert escape("a b:{c}") == "a%20b%3A%7Bc%7D"
 
 

@@ -3,30 +3,30 @@
 Layout, for ``prefix`` = ``SEQUERE_TIMELINE_REDIS_PREFIX`` (default ``sequere:timeline``) and an
 owner ``Ref(identifier, object_id)`` whose hash tag is ``{identifier:object_id}``::
 
-    prefix:action:{<id>}                          STRING  the action's JSON, stored once
-    prefix:{user:1}:private                       ZSET    action ids scored by date (microseconds)
-    prefix:{user:1}:private:v:<verb>              ZSET    ... of one verb
-    prefix:{user:1}:private:t:<identifier>        ZSET    ... whose target has that identifier
-    prefix:{user:1}:private:vt:<verb>:<ident.>    ZSET    ... both
-    prefix:{user:1}:private:a:<ident.>:<id>       ZSET    members [id, verb, target identifier]
-                                                          of one actor (removal on unfollow)
-    prefix:{user:1}:public[:v:|:t:|:vt:...]       ZSET    the owner's own actions, same views
-    prefix:{user:1}:read_at                       STRING  microseconds
-    prefix:{user:1}:unfollowed                    HASH    actor ref -> when it was unfollowed
+    prefix:action:{<id>}                  STRING  the action's JSON, stored once
+    prefix:{user:1}:entries:private       LIST    packed entries (see .entries), oldest first:
+                                                  its own actions and those of what it follows
+    prefix:{user:1}:entries:public        LIST    the owner's own actions, same entries
+    prefix:{user:1}:read_at               STRING  microseconds
+    prefix:{user:1}:unfollowed            HASH    actor ref -> when it was unfollowed
 
 All keys of one owner share its hash tag, hence one Redis Cluster slot, so the Lua scripts that
 write them touch a single node. ``prefix:`` and the escaping of every part (so that no object id
 can cut a hash tag short or make two keys collide) follow the one rule of :mod:`sequere.redis.keys`.
+
+The layout before version 2 (sorted sets of 32-character ids, one per filtered view, and a
+per-actor index) is named by the ``old_*`` methods, for ``sequere_rebuild_timeline --relayout``
+only: ``prefix:{user:1}:private`` and ``:public`` (ZSET), their views ``:v:<verb>``,
+``:t:<identifier>``, ``:vt:<verb>:<identifier>``, and ``:private:a:<actor>`` (ZSET).
 """
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
 from ....redis.keys import escape, glob_literal, hash_tag, key_prefix
 from ....refs import Ref
-from ..records import PRIVATE, ActionRecord
+from ..records import PRIVATE
 
 
 def ref_field(ref: Ref) -> str:
@@ -37,17 +37,6 @@ def ref_field(ref: Ref) -> str:
 @lru_cache(maxsize=65536)
 def _ref_field(identifier: str, object_id: str) -> str:
     return f"{escape(identifier)}:{escape(object_id)}"
-
-
-def actor_member(record: ActionRecord) -> str:
-    """The member an action has in an owner's per-actor index."""
-    return json.dumps([record.id, record.verb, record.target_identifier], separators=(",", ":"))
-
-
-def parse_actor_member(member: str) -> tuple[str, str, str | None]:
-    """``(action_id, verb, target_identifier)`` of an :func:`actor_member` value."""
-    action_id, verb, target = json.loads(member)
-    return action_id, verb, target
 
 
 class KeyBuilder:
@@ -68,45 +57,13 @@ class KeyBuilder:
         """The common start of every key of ``owner`` (prefix and hash tag)."""
         return self._owner(owner.identifier, owner.object_id)
 
+    def timeline(self, owner: Ref, kind: str) -> str:
+        """``owner``'s ``kind`` (private or public) timeline: one LIST of packed entries."""
+        return f"{self.owner(owner)}:entries:{kind}"
+
     def timeline_pattern(self) -> str:
-        """A ``SCAN MATCH`` pattern for every timeline, view and actor index under the prefix."""
-        return f"{glob_literal(self.prefix)}{{*}}:p*"
-
-    def is_actor_index(self, key: str) -> bool:
-        """Whether ``key`` (one :meth:`timeline_pattern` found) is an :meth:`actor_index`."""
-        return key.partition("}:")[2].startswith(f"{PRIVATE}:a:")
-
-    @staticmethod
-    def indexed_action_id(member: str) -> str:
-        """The action id of an :meth:`actor_index` member."""
-        return parse_actor_member(member)[0]
-
-    def timeline(self, owner: Ref, kind: str, verb: str | None = None, target: str | None = None) -> str:
-        """One view of ``owner``'s ``kind`` timeline: all, by verb, by target identifier or both."""
-        base = f"{self.owner(owner)}:{kind}"
-        if verb is not None and target is not None:
-            return f"{base}:vt:{escape(verb)}:{escape(target)}"
-        if verb is not None:
-            return f"{base}:v:{escape(verb)}"
-        if target is not None:
-            return f"{base}:t:{escape(target)}"
-        return base
-
-    def views(self, owner: Ref, kind: str, verb: str, target: str | None) -> list[str]:
-        """Every view an action of ``verb`` (and ``target`` identifier) belongs to.
-
-        The same keys as :meth:`timeline` gives for each filter, built with one stem.
-        """
-        base = f"{self.owner(owner)}:{kind}"
-        by_verb = escape(verb)
-        if target is None:
-            return [base, f"{base}:v:{by_verb}"]
-        by_target = escape(target)
-        return [base, f"{base}:v:{by_verb}", f"{base}:t:{by_target}", f"{base}:vt:{by_verb}:{by_target}"]
-
-    def actor_index(self, owner: Ref, actor: Ref) -> str:
-        """The ids of ``actor``'s actions in ``owner``'s private timeline."""
-        return f"{self.owner(owner)}:{PRIVATE}:a:{ref_field(actor)}"
+        """A ``SCAN MATCH`` pattern for every timeline under the prefix."""
+        return f"{glob_literal(self.prefix)}{{*}}:entries:p*"
 
     def read_at(self, owner: Ref) -> str:
         """When ``owner`` last read its timeline."""
@@ -115,3 +72,20 @@ class KeyBuilder:
     def unfollowed(self, owner: Ref) -> str:
         """When ``owner`` unfollowed each actor (deliveries read before that are dropped)."""
         return f"{self.owner(owner)}:unfollowed"
+
+    # the layout before version 2 (see the module doc)
+
+    def old_pattern(self) -> str:
+        """A ``SCAN MATCH`` pattern for the main sorted set of every old-layout timeline."""
+        return f"{glob_literal(self.prefix)}{{*}}:p[ru][ib]*"
+
+    def old_owner(self, key: str) -> tuple[str, str] | None:
+        """``(owner key start, kind)`` of an old main timeline key, None for any other key."""
+        start, tag_end, rest = key.rpartition("}:")
+        if not tag_end or rest not in (PRIVATE, "public"):
+            return None
+        return start + "}", rest
+
+    def old_extras_pattern(self, owner_start: str, kind: str) -> str:
+        """A ``SCAN MATCH`` pattern for the old filtered views (and per-actor indexes) of one timeline."""
+        return f"{glob_literal(owner_start)}:{kind}:*"

@@ -1,19 +1,22 @@
-"""The Redis timeline backend (the default): sorted sets of ids, one JSON string per action.
+"""The Redis timeline backend (the default): one LIST of packed entries per timeline, one JSON string per action.
 
-Key layout: :mod:`sequere.contrib.timeline.backends.keys`. Configure it with
+Key layout: :mod:`sequere.contrib.timeline.backends.keys`; entry layout:
+:mod:`sequere.contrib.timeline.backends.entries`. Configure it with
 ``SEQUERE_TIMELINE_REDIS_CONNECTION`` (URL, dict, or Redis Cluster; see :mod:`sequere.redis.clients`),
-``SEQUERE_TIMELINE_CONNECTION_CLASS`` and ``SEQUERE_TIMELINE_REDIS_PREFIX``. The client, its errors and the
-Lua scripts (``lua/deliver.lua``, ``lua/unread.lua``) come from the one Redis layer, :mod:`sequere.redis`.
+``SEQUERE_TIMELINE_CONNECTION_CLASS`` and ``SEQUERE_TIMELINE_REDIS_PREFIX``. The client, its errors and
+the Lua scripts (``lua/push.lua``, ``page.lua``, ``count.lua``, ``remove.lua``) come from the one
+Redis layer, :mod:`sequere.redis`.
 
-Costs: ``store`` is one pipelined round trip (one per node on a cluster); ``deliver`` of one
-chunk is one pipeline of Lua calls, one round trip per node; a page is one ``ZRANGE`` plus one
-pipeline of ``GET`` (one per node).
+Costs (round trips; one per node on a cluster): ``store`` 1 (``SET`` and two ``push`` calls in one
+pipeline), 2 when its trims free actions; ``deliver`` of one chunk 1, with one ``push`` call per
+:data:`OWNERS_PER_CALL` followers (per cluster slot on a cluster); a page 2 (one ``page`` call,
+then one pipeline of ``GET``), filtered or not; ``count`` 1 (``LLEN`` or one ``count`` call);
+``remove_actor`` 1 (2 when it frees actions).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.core import checks
@@ -21,22 +24,25 @@ from django.core.exceptions import ImproperlyConfigured
 
 from ....conf import sequere_settings
 from ....redis.clients import check_connection, import_redis
-from ....redis.link import Link, Pipeline
+from ....redis.link import Link
 from ....redis.scripts import Script, ScriptCall
 from ....refs import Ref
 from ..records import PRIVATE, PUBLIC, ActionRecord, decode_records
+from . import entries
 from .base import BaseTimelineBackend
-from .keys import KeyBuilder, actor_member, parse_actor_member, ref_field
+from .keys import KeyBuilder, ref_field
 from .redis_audit import audit_timelines
 
-__all__ = ["RedisBackend"]
+__all__ = ["OWNERS_PER_CALL", "RedisBackend"]
 
 #: redis-py's option (``redis.client.NEVER_DECODE``) for reading one reply as bytes.
 NEVER_DECODE = "NEVER_DECODE"
-#: Add one action to the views of one timeline, trimmed; see ``lua/deliver.lua``.
-DELIVER = Script(__package__, "deliver")
-#: The unread count in one call; see ``lua/unread.lua``.
-UNREAD = Script(__package__, "unread")
+#: Timelines one ``push`` call writes on a single Redis (it holds the server for about 1 ms).
+OWNERS_PER_CALL = 250
+PUSH = Script(__package__, "push")
+PAGE = Script(__package__, "page")
+COUNT = Script(__package__, "count")
+REMOVE = Script(__package__, "remove")
 
 
 class RedisBackend(BaseTimelineBackend):
@@ -88,127 +94,91 @@ class RedisBackend(BaseTimelineBackend):
         """Entries whose action is gone, timelines over their length; see :mod:`.redis_audit`."""
         return audit_timelines(self, int(sequere_settings.TIMELINE_MAX_LENGTH), fix=fix)
 
-    def _pipeline(self, build: Callable[[Pipeline], None]) -> list[Any]:
-        """Run what ``build(pipe)`` queues in one pipeline (one round trip per node)."""
-        pipe = self.link.pipeline()
-        build(pipe)
-        return pipe.execute()
-
     # writes
 
-    def queue_delivery(
-        self, pipe: Pipeline, record: ActionRecord, owner: Ref, kind: str, since: int | None, max_length: int
-    ) -> None:
-        """Queue on ``pipe`` the script adding ``record`` to ``owner``'s ``kind`` timeline.
+    def _push_calls(
+        self, entry: bytes, owners: Sequence[Ref], actor: Ref, kind: str, since: int | None
+    ) -> list[ScriptCall]:
+        """The ``push`` calls adding ``entry`` to the ``kind`` timeline of every owner.
 
-        What :meth:`store` and :meth:`deliver` send for each (record, owner); bulk loads (the
-        benchmarks) queue many on one :meth:`Link.pipeline <sequere.redis.link.Link.pipeline>`.
+        On a single Redis, one call per :data:`OWNERS_PER_CALL` owners; on a cluster, one per
+        group of owners whose keys share a slot (usually one owner each).
         """
-        self._queue_delivery(pipe, record, owner, kind, self._delivery_args(record, kind, since, max_length))
-
-    @staticmethod
-    def _delivery_args(record: ActionRecord, kind: str, since: int | None, max_length: int) -> dict:
-        """The script arguments of ``record``'s deliveries: the same for every owner."""
-        return {
+        args = {
             "since": "" if since is None else since,
-            "actor": ref_field(record.actor),
-            "max_length": max_length,
-            "score": record.date,
-            "action_id": record.id,
-            "index": actor_member(record) if kind == PRIVATE else "",
+            "actor": ref_field(actor),
+            "max_length": int(sequere_settings.TIMELINE_MAX_LENGTH),
+            "public": "1" if kind == PUBLIC else "0",
+            "entry": entry,
         }
+        keys = self.keys
+        groups: dict[Any, list[str]] = {}
+        for number, owner in enumerate(owners):
+            timeline = keys.timeline(owner, kind)
+            group = self.link.client.keyslot(timeline) if self.link.cluster else number // OWNERS_PER_CALL
+            groups.setdefault(group, []).extend((timeline, keys.unfollowed(owner)))
+        return [ScriptCall(PUSH, {"timelines": pairs}, args) for pairs in groups.values()]
 
-    def _queue_delivery(
-        self, pipe: Pipeline, record: ActionRecord, owner: Ref, kind: str, args: dict
-    ) -> None:
-        keys = {
-            "unfollowed": self.keys.unfollowed(owner),
-            "actor_index": self.keys.actor_index(owner, record.actor),
-            "views": self.keys.views(owner, kind, record.verb, record.target_identifier),
-        }
-        pipe.script(ScriptCall(DELIVER, keys, args))
+    def _collect(self, action_ids: Sequence[str]) -> None:
+        """Delete stored actions that no timeline reads any more (what the scripts return)."""
+        if action_ids:
+            pipe = self.link.pipeline()
+            for action_id in action_ids:
+                pipe.pipe.delete(self.keys.action(action_id))
+            pipe.execute()
 
     def store(self, record: ActionRecord, owner: Ref, *, public: bool) -> None:
-        max_length = sequere_settings.TIMELINE_MAX_LENGTH
-
-        def build(pipe: Pipeline) -> None:
-            pipe.pipe.set(self.keys.action(record.id), record.to_json())
-            self.queue_delivery(pipe, record, owner, PRIVATE, None, max_length)
-            if public:
-                self.queue_delivery(pipe, record, owner, PUBLIC, None, max_length)
-
-        self._pipeline(build)
+        pipe = self.link.pipeline()
+        pipe.pipe.set(self.keys.action(record.id), record.to_json())
+        calls = self._push_calls(
+            entries.pack(record, saved_here=not public), [owner], record.actor, PRIVATE, None
+        )
+        if public:
+            calls += self._push_calls(entries.pack(record), [owner], record.actor, PUBLIC, None)
+        for call in calls:
+            pipe.script(call)
+        self._collect([action_id for result in pipe.execute()[1:] for action_id in result["collect"]])
 
     def deliver(
         self, records: Sequence[ActionRecord], owners: Sequence[Ref], *, since: int | None = None
     ) -> int:
         if not records or not owners:
             return 0
-        max_length = sequere_settings.TIMELINE_MAX_LENGTH
-
-        per_record = [(record, self._delivery_args(record, PRIVATE, since, max_length)) for record in records]
-
-        def build(pipe: Pipeline) -> None:
-            for owner in owners:
-                for record, args in per_record:
-                    self._queue_delivery(pipe, record, owner, PRIVATE, args)
-
-        return sum(result["delivered"] for result in self._pipeline(build))
-
-    def _queue_remove(self, pipe: Pipeline, record: ActionRecord, owner: Ref, kind: str) -> None:
-        """Queue the removal of ``record`` from ``owner``'s ``kind`` views; the main view comes first."""
-        for key in self.keys.views(owner, kind, record.verb, record.target_identifier):
-            pipe.pipe.zrem(key, record.id)
-        if kind == PRIVATE:
-            pipe.pipe.zrem(self.keys.actor_index(owner, record.actor), actor_member(record))
+        calls = [
+            call
+            for record in records
+            for call in self._push_calls(entries.pack(record), owners, record.actor, PRIVATE, since)
+        ]
+        results = self.link.run_many(calls)
+        self._collect([action_id for result in results for action_id in result["collect"]])
+        return sum(int(result["delivered"]) for result in results)
 
     def retract(self, records: Sequence[ActionRecord], owners: Sequence[Ref]) -> int:
         if not records or not owners:
             return 0
-        mains: list[int] = []
-
-        def build(pipe: Pipeline) -> None:
-            mains.clear()
-            for owner in owners:
-                for record in records:
-                    mains.append(len(pipe))
-                    self._queue_remove(pipe, record, owner, PRIVATE)
-
-        results = self._pipeline(build)
-        return sum(int(results[i]) for i in mains)
+        packed = [entries.pack(record) for record in records]
+        pipe = self.link.pipeline()
+        for owner in owners:
+            timeline = self.keys.timeline(owner, PRIVATE)
+            for entry in packed:
+                pipe.pipe.lrem(timeline, 0, entry)
+        return sum(int(removed) for removed in pipe.execute())
 
     def remove_actor(self, owner: Ref, actor: Ref, *, at: int) -> int:
-        index = self.keys.actor_index(owner, actor)
-        # Mark first: a delivery that lands after the mark is skipped, one that landed before
-        # is in the index read right after it (same node, in order).
-        pipe = self.link.pipeline()
-        pipe.pipe.hset(self.keys.unfollowed(owner), ref_field(actor), at)
-        pipe.pipe.zrange(index, 0, -1)
-        _, members = pipe.execute()
-        by_key: dict[str, list[str]] = defaultdict(list)
-        main = self.keys.timeline(owner, PRIVATE)
-        for member in members:
-            action_id, verb, target = parse_actor_member(member)
-            for key in self.keys.views(owner, PRIVATE, verb, target):
-                by_key[key].append(action_id)
-
-        def build(pipe: Pipeline) -> None:
-            pipe.pipe.zrem(main, *by_key.pop(main))
-            for key, action_ids in by_key.items():
-                pipe.pipe.zrem(key, *action_ids)
-            pipe.pipe.delete(index)
-
-        if not members:
-            return 0
-        return int(self._pipeline(build)[0])
+        keys = {"timeline": self.keys.timeline(owner, PRIVATE), "unfollowed": self.keys.unfollowed(owner)}
+        args = {"actor": ref_field(actor), "actor_hash": entries.actor_hash(actor), "at": at}
+        result = self.link.run(ScriptCall(REMOVE, keys, args))
+        self._collect(result["collect"])
+        return int(result["removed"])
 
     def delete(self, record: ActionRecord, owner: Ref) -> bool:
-        def build(pipe: Pipeline) -> None:
-            pipe.pipe.delete(self.keys.action(record.id))
-            self._queue_remove(pipe, record, owner, PRIVATE)
-            self._queue_remove(pipe, record, owner, PUBLIC)
-
-        return bool(self._pipeline(build)[0])
+        pipe = self.link.pipeline()
+        pipe.pipe.delete(self.keys.action(record.id))
+        pipe.pipe.lrem(
+            self.keys.timeline(owner, PRIVATE), 0, entries.pack(record, saved_here=record.actor != owner)
+        )
+        pipe.pipe.lrem(self.keys.timeline(owner, PUBLIC), 0, entries.pack(record))
+        return bool(pipe.execute()[0])
 
     def set_read_at(self, owner: Ref, at: int) -> None:
         link = self.link
@@ -217,14 +187,31 @@ class RedisBackend(BaseTimelineBackend):
 
     # reads
 
-    def count_unread(self, owner: Ref, *, verb: str | None = None, target: str | None = None) -> int:
-        """One script call (``EVALSHA``; ``SCRIPT LOAD`` first the first time a server sees it)."""
-        keys = {
-            "read_at": self.keys.read_at(owner),
-            "timeline": self.keys.timeline(owner, PRIVATE, verb, target),
-            "own": self.keys.timeline(owner, PUBLIC, verb, target),
+    @staticmethod
+    def _filter_args(verb: str | None, target: str | None) -> dict[str, Any]:
+        return {
+            "verb": "" if verb is None else entries.name_code(verb),
+            "target": "" if target is None else entries.name_code(target),
         }
-        return int(self.link.run(ScriptCall(UNREAD, keys, {}))["unread"])
+
+    def _count(
+        self, owner: Ref, kind: str, verb: str | None, target: str | None, after: Any, unread: bool
+    ) -> int:
+        keys = {
+            "timeline": self.keys.timeline(owner, kind),
+            "own": self.keys.timeline(owner, PUBLIC),
+            "read_at": self.keys.read_at(owner),
+        }
+        args = {
+            **self._filter_args(verb, target),
+            "after": "" if after is None else int(after),
+            "unread": "1" if unread else "0",
+        }
+        return int(self.link.run(ScriptCall(COUNT, keys, args))["count"])
+
+    def count_unread(self, owner: Ref, *, verb: str | None = None, target: str | None = None) -> int:
+        """One script call (``EVALSHA``; ``EVAL`` the first time a server sees it)."""
+        return self._count(owner, PRIVATE, verb, target, None, True)
 
     def get_read_at(self, owner: Ref) -> int | None:
         link = self.link
@@ -256,14 +243,20 @@ class RedisBackend(BaseTimelineBackend):
         offset: int = 0,
         limit: int | None = None,
     ) -> list[ActionRecord]:
-        key = self.keys.timeline(owner, self.check_kind(kind), verb, target)
+        timeline = self.keys.timeline(owner, self.check_kind(kind))
         if limit is not None and limit <= 0:
             return []
-        stop = -1 if limit is None else offset + limit - 1
-        link = self.link
-        with link.errors:
-            action_ids = link.client.zrange(key, offset, stop, desc=desc)
-        return decode_records(self._values(action_ids))
+        args = {
+            **self._filter_args(verb, target),
+            "desc": "1" if desc else "0",
+            "offset": int(offset),
+            "limit": "" if limit is None else int(limit),
+        }
+        rows = self.link.run(ScriptCall(PAGE, {"timeline": timeline}, args))
+        records = decode_records(self._values([row.id for row in rows]))
+        if verb is None and target is None:
+            return records
+        return [record for record in records if entries.matches(record, verb, target)]
 
     def count(
         self,
@@ -274,9 +267,9 @@ class RedisBackend(BaseTimelineBackend):
         target: str | None = None,
         after: int | None = None,
     ) -> int:
-        key = self.keys.timeline(owner, self.check_kind(kind), verb, target)
-        link = self.link
-        with link.errors:
-            if after is None:
-                return int(link.client.zcard(key))
-            return int(link.client.zcount(key, f"({int(after)}", "+inf"))
+        timeline = self.keys.timeline(owner, self.check_kind(kind))
+        if verb is None and target is None and after is None:
+            link = self.link
+            with link.errors:
+                return int(link.client.llen(timeline))
+        return self._count(owner, kind, verb, target, after, False)

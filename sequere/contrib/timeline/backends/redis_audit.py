@@ -1,11 +1,11 @@
 """Consistency audit of the Redis timeline store (``manage.py sequere_check`` calls it).
 
-Every timeline, filtered view and per-actor index of every owner (found by ``SCAN``) is checked:
+Every timeline of every owner (found by ``SCAN``) is checked:
 
 * entries whose action is no longer in the action store (a deleted action whose copies in other
   owners' timelines were not retracted yet, or a store written around sequere). Readers skip
   them; repair: they are removed;
-* timelines, views or indexes holding more than ``SEQUERE_TIMELINE_MAX_LENGTH`` entries (the
+* timelines holding more than ``SEQUERE_TIMELINE_MAX_LENGTH`` entries (the
   setting was lowered). Repair: trimmed to the newest ones, as every write does.
 
 The audit reads the store through the backend's public surface (:class:`Store`).
@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from ....redis.link import Link
+from .entries import unpack_id
 from .keys import KeyBuilder
 
 #: Entries read per page, and problems listed in full (beyond it only their number).
@@ -52,7 +53,7 @@ def audit_timelines(store: Store, max_length: int, *, fix: bool = False) -> dict
             )
             if fix:
                 with link.errors:
-                    link.client.zremrangebyrank(key, 0, -max_length - 1)
+                    link.client.ltrim(key, -max_length, -1)
                 fixed += 1
     if len(problems) > MAX_LISTED:
         more = len(problems) - MAX_LISTED
@@ -63,23 +64,23 @@ def audit_timelines(store: Store, max_length: int, *, fix: bool = False) -> dict
 
 def _check(link: Link, keys: KeyBuilder, key: str, fix: bool) -> tuple[int, int]:
     """(entries of ``key``, entries whose action is gone), removing the latter with ``fix``."""
-    index = keys.is_actor_index(key)
     length = gone = start = 0
     while True:
         with link.errors:
-            members = link.client.zrange(key, start, start + BATCH - 1)
-        if not members:
+            batch = link.client.execute_command("LRANGE", key, start, start + BATCH - 1, NEVER_DECODE=True)
+        if not batch:
             return length, gone
-        length += len(members)
-        ids = [keys.indexed_action_id(member) for member in members] if index else members
+        length += len(batch)
         pipe = link.pipeline()
-        for action_id in ids:
-            pipe.pipe.exists(keys.action(action_id))
-        missing = [member for member, found in zip(members, pipe.execute(), strict=True) if not found]
+        for entry in batch:
+            pipe.pipe.exists(keys.action(unpack_id(entry)))
+        missing = [entry for entry, found in zip(batch, pipe.execute(), strict=True) if not found]
         gone += len(missing)
         if missing and fix:
-            with link.errors:
-                link.client.zrem(key, *missing)
+            pipe = link.pipeline()
+            for entry in missing:
+                pipe.pipe.lrem(key, 0, entry)
+            pipe.execute()
         start += BATCH - (len(missing) if fix else 0)
-        if len(members) < BATCH:
+        if len(batch) < BATCH:
             return length, gone
