@@ -3,7 +3,8 @@
 Every figure is measured beside a baseline in the same run and reported as a ratio, so the noise of
 the machine cancels out as far as it can. Case modules expose ``run() -> list[dict]``; each row has
 ``case``, ``value``, ``baseline``, ``ratio`` and ``unit`` (and may add ``baseline_name``, ``target``
-and ``note``). ``ratio`` always reads "how many times better than the baseline": baseline/value for
+(a ratio), ``at_most`` (a bound on the value itself) and ``note``). ``ratio`` always reads "how
+many times better than the baseline": baseline/value for
 times and sizes, value/baseline for rates.
 """
 

@@ -53,7 +53,7 @@ def fill_timelines(data: Dataset) -> int:
     for number, (actor, group, at) in enumerate(data.actions):
         by_actor[actor].append(
             ActionRecord(
-                id=f"{number:032x}",
+                id=f"{number:016x}",
                 verb="like",
                 actor=Ref("user", str(actor)),
                 target=Ref("group", str(group)),
@@ -62,7 +62,7 @@ def fill_timelines(data: Dataset) -> int:
         )
     if hasattr(backend, "_entry") and hasattr(backend, "_trim"):
         return _bulk_fill_database(backend, by_actor, data)
-    if hasattr(backend, "link") and hasattr(backend, "queue_delivery"):
+    if hasattr(backend, "link") and hasattr(backend, "queue_deliver"):
         return _bulk_fill_redis(backend, by_actor, data)
     delivered = 0
     actors = list(by_actor.items())
@@ -83,31 +83,28 @@ def fill_timelines(data: Dataset) -> int:
 def _bulk_fill_redis(backend, by_actor: dict, data: Dataset) -> int:
     """The Redis timeline's writes for the same records, many actors per pipeline.
 
-    The very commands ``store`` and ``deliver`` queue (the backend's own ``queue_delivery``),
-    sent in pipelines of ``LOAD_CHUNK`` actors instead of one round trip per action.
+    The very commands ``store`` and ``deliver`` queue (the backend's own ``queue_store`` and
+    ``queue_deliver``), sent in pipelines of ``LOAD_CHUNK`` actors instead of one round trip per
+    action, and settled as they settle theirs (trimmed actions collected).
     """
-    from sequere.conf import sequere_settings
-    from sequere.contrib.timeline.backends import PRIVATE, PUBLIC
     from sequere.refs import Ref
 
-    max_length = sequere_settings.TIMELINE_MAX_LENGTH
     actors = list(by_actor.items())
     delivered = 0
     for start in range(0, len(actors), LOAD_CHUNK):
-        batch = actors[start : start + LOAD_CHUNK]
-
         pipe = backend.link.pipeline()
-        for actor, records in batch:
+        for actor, records in actors[start : start + LOAD_CHUNK]:
             owner = records[0].actor
             followers = [Ref("user", str(f)) for f in data.followed_by.get(actor, ())]
             for record in records:
-                pipe.pipe.set(backend.keys.action(record.id), record.to_json())
-                backend.queue_delivery(pipe, record, owner, PRIVATE, None, max_length)
-                backend.queue_delivery(pipe, record, owner, PUBLIC, None, max_length)
-                for follower in followers:
-                    backend.queue_delivery(pipe, record, follower, PRIVATE, None, max_length)
-        pipe.execute()
-        delivered += sum(len(data.followed_by.get(actor, ())) * len(records) for actor, records in batch)
+                backend.queue_store(pipe, record, owner, public=True)
+                if followers:
+                    backend.queue_deliver(pipe, record, followers)
+        backend.settle(pipe.execute())
+        delivered += sum(
+            len(data.followed_by.get(actor, ())) * len(records)
+            for actor, records in actors[start : start + LOAD_CHUNK]
+        )
     return delivered
 
 

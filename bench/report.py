@@ -28,11 +28,19 @@ def _ratio(value: float | None) -> str:
 
 
 def verdict(row: dict) -> str:
-    """``met``/``MISSED`` against the row's target ratio, or empty when it has none."""
+    """``met``/``MISSED`` against the row's target ratio (or its ``at_most`` value), else empty."""
+    if row.get("at_most") is not None:
+        return "met" if row["value"] <= row["at_most"] else "MISSED"
     target = row.get("target")
     if target is None or row.get("ratio") is None:
         return ""
     return "met" if row["ratio"] >= target else "MISSED"
+
+
+def _target(row: dict) -> str:
+    if row.get("at_most") is not None:
+        return f"<= {row['at_most']:g} {row.get('unit', '')}".strip()
+    return f">= {row['target']:g}x" if row.get("target") is not None else ""
 
 
 def cells(row: dict) -> tuple[str, ...]:
@@ -44,7 +52,7 @@ def cells(row: dict) -> tuple[str, ...]:
         f"{_number(row.get('baseline'))} {unit}".strip() if row.get("baseline") is not None else "-",
         row.get("baseline_name", ""),
         _ratio(row.get("ratio")),
-        f">= {row['target']:g}x" if row.get("target") is not None else "",
+        _target(row),
         verdict(row),
     )
 

@@ -8,11 +8,11 @@ that names what it takes and what it returns::
     -- returns: applied
 
 A line ``-- uses: name`` puts the text of ``lua/name.lua`` (Lua functions several scripts
-share) before the script's own. The header is the one place both sides agree on. Python passes keys and arguments by name
-(``{"followings": ..., "time": ...}``); the script reads them as Lua locals of those names, which
-:class:`Script` declares in a few lines put before the file's text. The last key may end in
-``...`` (``-- keys: sets...``), and so may the last argument: it then takes a list, and the
-script sees a Lua table.
+share) before the script's own. The header is the one place both sides agree on. Python passes
+keys and arguments by name (``{"followings": ..., "time": ...}``); the script reads them as Lua
+locals of those names, which :class:`Script` declares in a few lines put before the file's text.
+The last key may end in ``...`` (``-- keys: sets...``), and so may the last argument: it then
+takes a list, and the script sees a Lua table.
 
 Results are decoded in one place, :meth:`Script.decode`, in one of three shapes:
 

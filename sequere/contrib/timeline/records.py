@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,8 +26,14 @@ KINDS = (PRIVATE, PUBLIC)
 
 
 def new_action_id() -> str:
-    """A fresh action id: 32 hex characters, chosen by the caller so retries reuse it."""
-    return uuid.uuid4().hex
+    """A fresh action id: 16 hex digits (64 random bits), chosen by the caller so retries reuse it.
+
+    The Redis timeline packs such an id into 8 bytes of each entry. Ids are random rather than
+    time-ordered: entries are ordered by ``(date, id)`` anyway, and a date prefix would leave too
+    few random bits to keep two actions saved in the same instant apart. Two of a store's live
+    actions share an id with a probability of about n²/2^65 (n = 10^8 live actions: 3 in 10,000).
+    """
+    return secrets.token_hex(8)
 
 
 @dataclass(frozen=True)

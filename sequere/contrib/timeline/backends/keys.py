@@ -53,6 +53,10 @@ class KeyBuilder:
         """The action store key of one action."""
         return f"{self.prefix}action:{{{escape(action_id)}}}"
 
+    def action_pattern(self) -> str:
+        """A ``SCAN MATCH`` pattern for every stored action under the prefix."""
+        return f"{glob_literal(self.prefix)}action:{{*}}"
+
     def owner(self, owner: Ref) -> str:
         """The common start of every key of ``owner`` (prefix and hash tag)."""
         return self._owner(owner.identifier, owner.object_id)

@@ -1,4 +1,4 @@
-"""The Redis timeline backend (the default): one LIST of packed entries per timeline, one JSON string per action.
+"""The Redis timeline backend (the default): a LIST of packed entries per timeline, actions as JSON.
 
 Key layout: :mod:`sequere.contrib.timeline.backends.keys`; entry layout:
 :mod:`sequere.contrib.timeline.backends.entries`. Configure it with
@@ -24,7 +24,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from ....conf import sequere_settings
 from ....redis.clients import check_connection, import_redis
-from ....redis.link import Link
+from ....redis.link import Link, Pipeline
 from ....redis.scripts import Script, ScriptCall
 from ....refs import Ref
 from ..records import PRIVATE, PUBLIC, ActionRecord, decode_records
@@ -127,31 +127,60 @@ class RedisBackend(BaseTimelineBackend):
                 pipe.pipe.delete(self.keys.action(action_id))
             pipe.execute()
 
+    def queue_push(
+        self,
+        pipe: Pipeline,
+        record: ActionRecord,
+        owners: Sequence[Ref],
+        kind: str,
+        *,
+        since: int | None = None,
+        saved_here: bool = False,
+    ) -> None:
+        """Queue on ``pipe`` the ``push`` calls adding ``record`` to the ``kind`` timeline of ``owners``.
+
+        What :meth:`store` and :meth:`deliver` send; :meth:`settle` the pipeline's replies. Bulk
+        loads (the benchmarks, ``--relayout``) queue many records on one :meth:`Link.pipeline
+        <sequere.redis.link.Link.pipeline>`, one round trip per node for all of them.
+        """
+        entry = entries.pack(record, saved_here=saved_here)
+        for call in self._push_calls(entry, owners, record.actor, kind, since):
+            pipe.script(call)
+
+    def queue_store(self, pipe: Pipeline, record: ActionRecord, owner: Ref, *, public: bool) -> None:
+        """Queue on ``pipe`` what :meth:`store` sends (see :meth:`queue_push`)."""
+        pipe.pipe.set(self.keys.action(record.id), record.to_json())
+        self.queue_push(pipe, record, [owner], PRIVATE, saved_here=not public)
+        if public:
+            self.queue_push(pipe, record, [owner], PUBLIC)
+
+    def queue_deliver(
+        self, pipe: Pipeline, record: ActionRecord, owners: Sequence[Ref], *, since: int | None = None
+    ) -> None:
+        """Queue on ``pipe`` what :meth:`deliver` sends for ``record`` (see :meth:`queue_push`)."""
+        self.queue_push(pipe, record, owners, PRIVATE, since=since)
+
+    def settle(self, results: Sequence[Any]) -> int:
+        """Collect the actions the ``push`` replies among ``results`` freed; return how many timelines
+        the entries reached."""
+        pushed = [result for result in results if isinstance(result, dict) and "collect" in result]
+        self._collect([action_id for result in pushed for action_id in result["collect"]])
+        return sum(int(result["delivered"]) for result in pushed)
+
     def store(self, record: ActionRecord, owner: Ref, *, public: bool) -> None:
         pipe = self.link.pipeline()
-        pipe.pipe.set(self.keys.action(record.id), record.to_json())
-        calls = self._push_calls(
-            entries.pack(record, saved_here=not public), [owner], record.actor, PRIVATE, None
-        )
-        if public:
-            calls += self._push_calls(entries.pack(record), [owner], record.actor, PUBLIC, None)
-        for call in calls:
-            pipe.script(call)
-        self._collect([action_id for result in pipe.execute()[1:] for action_id in result["collect"]])
+        self.queue_store(pipe, record, owner, public=public)
+        self.settle(pipe.execute())
 
     def deliver(
         self, records: Sequence[ActionRecord], owners: Sequence[Ref], *, since: int | None = None
     ) -> int:
         if not records or not owners:
             return 0
-        calls = [
-            call
-            for record in records
-            for call in self._push_calls(entries.pack(record), owners, record.actor, PRIVATE, since)
-        ]
-        results = self.link.run_many(calls)
-        self._collect([action_id for result in results for action_id in result["collect"]])
-        return sum(int(result["delivered"]) for result in results)
+        pipe = self.link.pipeline()
+        for record in records:
+            self.queue_deliver(pipe, record, owners, since=since)
+        return self.settle(pipe.execute())
 
     def retract(self, records: Sequence[ActionRecord], owners: Sequence[Ref]) -> int:
         if not records or not owners:

@@ -1,5 +1,9 @@
 """``manage.py sequere_rebuild_timeline``: rebuild private timelines from followings' public ones.
 
+With ``--relayout`` it instead rewrites every Redis timeline of the layout before version 2 into
+today's (see :mod:`sequere.contrib.timeline.backends.relayout`); run it once after upgrading, as
+often as needed until it reports nothing left: it resumes where a stopped run left off.
+
 Exit status 0 when every timeline was rebuilt, 1 when one failed (its error is printed and the
 others are still rebuilt) or the arguments name nothing rebuildable.
 """
@@ -48,10 +52,19 @@ class Command(BaseCommand):
             "saved directly into its timeline by others).",
         )
         parser.add_argument(
+            "--relayout",
+            action="store_true",
+            help="Rewrite Redis timelines of the layout before version 2 (sorted sets of 32-character "
+            "ids) into packed lists; resumable.",
+        )
+        parser.add_argument(
             "--progress-step", type=int, default=100, help="Report progress every N timelines (default 100)."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["relayout"]:
+            self._relayout(options)
+            return
         owners, total = self._owners(options["resources"], options["identifier"], options["all"])
         progress = Progress(
             self.stderr,
@@ -84,6 +97,36 @@ class Command(BaseCommand):
         if failures:
             raise CommandError(f"{summary} {len(failures)} failed.", returncode=1)
         self.stdout.write(self.style.SUCCESS(summary))
+
+    def _relayout(self, options: dict[str, Any]) -> None:
+        from ...backends import get_timeline_backend
+        from ...backends.redis import RedisBackend
+        from ...backends.relayout import old_timelines, relayout
+
+        if options["resources"] or options["identifier"] or options["all"] or options["prune"]:
+            raise CommandError("--relayout rewrites every timeline; it takes no resources, --all or --prune.")
+        backend = get_timeline_backend()
+        if not isinstance(backend, RedisBackend):
+            raise CommandError(
+                f"--relayout rewrites the Redis timeline layout; SEQUERE_TIMELINE_BACKEND_CLASS is "
+                f"{type(backend).__module__}.{type(backend).__name__}, which has no old layout."
+            )
+        total = sum(1 for _ in old_timelines(backend))
+        progress = Progress(
+            self.stderr,
+            "sequere_rebuild_timeline --relayout",
+            every=max(options["progress_step"], 1),
+            total=total,
+            enabled=options["verbosity"] > 0,
+        )
+        result = relayout(backend, advance=progress.advance)
+        progress.finish()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Rewrote {result['timelines']} timeline(s) of the old layout ({result['entries']} "
+                f"entries); deleted {result['actions']} action(s) kept under their old 32-digit ids."
+            )
+        )
 
     def _owners(
         self, resources: list[str], identifiers: list[str], everything: bool
