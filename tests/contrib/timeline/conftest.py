@@ -119,7 +119,7 @@ class RedisClusterHarness(RedisHarness):
     """The Redis backend on the suite's 3-node cluster."""
 
     name = "redis-cluster"
-    #: one ZRANGE, then one GET pipeline per node
+    #: one page script, then one GET pipeline per node
     page_round_trips = 4
     #: one pipeline per node touched
     write_round_trips = 3
