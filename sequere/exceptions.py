@@ -37,3 +37,27 @@ class BackendUnavailableException(SequereException):
 
     ``__cause__`` holds the client library's original error.
     """
+
+
+class OutcomeUnknownException(BackendUnavailableException):
+    """A write was sent, but no reply came, and a resend got none either: it may have been stored.
+
+    Raised by the Redis follow backend when a ``follow()`` or ``unfollow()`` lost its reply (a
+    timeout, a cut connection, a server paused or killed) and sequere's one resend could not
+    learn what the first try did. The change may have been made, or may be made later by a server
+    that was only paused; no ``followed``/``unfollowed`` signal was sent for it. Once the server
+    answers, :func:`~sequere.models.is_following` tells which; what the timeline derived from the
+    edge is put right by ``manage.py sequere_rebuild_timeline`` (see :doc:`/reliability`).
+
+    A :class:`BackendUnavailableException`, so code that handles an unreachable server handles
+    this too. ``operation`` is ``"follow"`` or ``"unfollow"``, ``follower`` and ``followed`` the
+    edge's :class:`~sequere.refs.Ref` pair; ``__cause__`` holds the client library's last error.
+    """
+
+    def __init__(
+        self, message: str, *, operation: str = "", follower: object = None, followed: object = None
+    ):
+        super().__init__(message)
+        self.operation = operation
+        self.follower = follower
+        self.followed = followed

@@ -2,7 +2,12 @@
 
 ``followed`` and ``unfollowed`` are sent once for every real change of a follow edge, with
 ``sender`` = the follower's class and keyword arguments ``from_instance``, ``to_instance``;
-``followed`` also gets ``created_at`` (an aware datetime).
+``followed`` also gets ``created_at`` (an aware datetime). Once means once: a call refused
+(``AlreadyFollowingException``, ``NotFollowingException``, or silently with
+``SEQUERE_FAIL_SILENTLY``) sends none; a call whose reply Redis lost and that was resent sends
+its one signal (the resend recognises the call's own write, see :doc:`/redis`); a call that
+raises sends none, :class:`~sequere.exceptions.OutcomeUnknownException` included (the change may
+have been made: ``is_following()`` tells afterwards).
 
 ``model_registered`` and ``model_unregistered`` are sent by the registry with ``sender`` = the
 model class and ``options`` = its :class:`~sequere.base.ModelBase`.

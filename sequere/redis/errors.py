@@ -1,11 +1,12 @@
-"""redis-py's "the server cannot be reached" errors, as :class:`BackendUnavailableException`."""
+"""redis-py's "the server cannot be reached" errors, as :class:`BackendUnavailableException`,
+and a write whose outcome nobody could learn, as :class:`OutcomeUnknownException`."""
 
 from __future__ import annotations
 
 from types import TracebackType
 from typing import Any
 
-from ..exceptions import BackendUnavailableException
+from ..exceptions import BackendUnavailableException, OutcomeUnknownException
 from .clients import GROUPS, import_redis, is_cluster
 
 
@@ -34,12 +35,21 @@ class ErrorTranslator:
     no state between blocks.
     """
 
-    __slots__ = ("client", "group", "errors")
+    __slots__ = ("client", "group", "errors", "cluster_error")
 
     def __init__(self, client: Any, group: str) -> None:
         self.client = client
         self.group = GROUPS[group]
         self.errors = unavailable_errors()
+        self.cluster_error = import_redis().exceptions.RedisClusterException
+
+    def unavailable(self, exc: BaseException) -> bool:
+        """Whether ``exc`` means "unreachable": one of :func:`unavailable_errors`, or redis-py's
+        cluster client giving up on its nodes ("Redis Cluster cannot be connected"), raised from
+        one of them."""
+        if isinstance(exc, self.errors):
+            return True
+        return isinstance(exc, self.cluster_error) and isinstance(exc.__cause__, self.errors)
 
     def __enter__(self) -> None:
         return None
@@ -50,7 +60,7 @@ class ErrorTranslator:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> bool:
-        if exc is not None and isinstance(exc, self.errors):
+        if exc is not None and self.unavailable(exc):
             group = self.group
             raise BackendUnavailableException(
                 f"The Redis {group.name} backend cannot reach {server_address(self.client)} "
@@ -58,3 +68,17 @@ class ErrorTranslator:
                 f"SEQUERE_{group.connection_setting} points at it; {group.retry_note}."
             ) from exc
         return False
+
+    def unknown(
+        self, exc: BackendUnavailableException, what: str, **details: object
+    ) -> OutcomeUnknownException:
+        """The :class:`OutcomeUnknownException` of a write (``what``: "this follow") whose first
+        try and resend both failed with ``exc``; ``details`` become its attributes."""
+        return OutcomeUnknownException(
+            f"{exc} The outcome of {what} is unknown: its request may have reached Redis before "
+            "the reply was lost (a timeout or a cut connection), and the resend that would have "
+            "told got no reply either, so no signal was sent. Once Redis answers, is_following() "
+            "says whether the change was made; the timelines derived from the edge are put right "
+            "by manage.py sequere_rebuild_timeline.",
+            **details,
+        )

@@ -11,6 +11,13 @@ configured client object's public API:
   calls a server answered ``NOSCRIPT`` are sent again as ``EVAL`` in one more pipeline. Only
   they are: a script that ran is never run twice, so what it returned is what it did.
 
+**Writes whose reply is lost.** :meth:`Link.write` runs script calls that recognise their own
+earlier run (the follow backend's: the edge's score is the follow's date, an unfollow leaves its
+operation id in an outcome marker). When the server cannot be reached or does not answer, it
+sends them once more: a first try that did run is then found and reported as done, one that did
+not run runs now. When the resend fails too, the outcome is unknown, and it says so
+(:class:`~sequere.exceptions.OutcomeUnknownException`) rather than guess.
+
 This is the one small helper on top of redis-py's script commands. Why not redis-py's
 ``register_script`` object: on ``NOSCRIPT`` it sends ``SCRIPT LOAD`` then ``EVALSHA`` (one round
 trip more than ``EVAL``, and on a cluster ``SCRIPT LOAD`` goes to every primary), and queued in a
@@ -26,6 +33,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..exceptions import BackendUnavailableException
 from .clients import get_client, import_redis, is_cluster
 from .errors import ErrorTranslator
 from .scripts import ScriptCall
@@ -53,6 +61,23 @@ class Link:
             except self.noscript:
                 raw = client.eval(script.text, len(call.keys), *call.keys, *call.args)
         return script.decode(raw)
+
+    def write(self, calls: list[ScriptCall], what: str, **details: object) -> list[Any]:
+        """Run write ``calls`` (alone or in one pipeline), resent once if the server fails.
+
+        Only for scripts that recognise their own earlier run (see the module doc). Raises
+        :class:`~sequere.exceptions.OutcomeUnknownException` (``what`` names the change, e.g.
+        "this follow"; ``details`` become its attributes) when the resend fails too.
+        """
+        send = (lambda: [self.run(calls[0])]) if len(calls) == 1 else (lambda: self.run_many(calls))
+        try:
+            return send()
+        except BackendUnavailableException:
+            pass  # the first try may have run: the resend finds out
+        try:
+            return send()
+        except BackendUnavailableException as exc:
+            raise self.errors.unknown(exc, what, **details) from exc.__cause__
 
     def pipeline(self) -> Pipeline:
         """A new non-transactional :class:`Pipeline` on the client."""
@@ -111,9 +136,10 @@ class Pipeline:
                     self._queue(again, self.scripts[i], by_digest=False)
                 for i, result in zip(missing, again.execute(raise_on_error=False), strict=True):
                     results[i] = result
-        for result in results:
-            if isinstance(result, Exception):
-                raise result
+            # inside the translator: a cluster pipeline hands back a node's timeout as a result
+            for result in results:
+                if isinstance(result, Exception):
+                    raise result
         for i, call in self.scripts.items():
             results[i] = call.script.decode(results[i])
         return results

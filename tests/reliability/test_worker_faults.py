@@ -1,9 +1,11 @@
-"""A Celery worker killed (SIGKILL) in the middle of a fan-out; the redelivered task finishes it.
+"""A Celery worker killed (SIGKILL) in the middle of a fan-out chunk; the redelivered chunk finishes it.
 
-The dispatch task acknowledges late, so the broker still holds its message when the worker dies;
-after the visibility timeout a second worker gets it and runs the whole fan-out again. Every
-follower must then hold the action exactly once: the first worker's partial writes are not
-repeated as duplicates and nobody is skipped.
+The dispatch task sends one ``sequere.timeline.deliver`` task per chunk of
+``SEQUERE_TIMELINE_DISPATCH_RANGE`` followers. Each acknowledges late, so when the worker dies in
+the middle of one, the broker still holds that chunk's message (and every chunk not started yet);
+after the visibility timeout a second worker gets it and repeats that one chunk, then runs the
+rest. Every follower must then hold the action exactly once: the first worker's partial writes
+are not repeated as duplicates and nobody is skipped.
 """
 
 from __future__ import annotations
@@ -99,7 +101,18 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def test_worker_killed_mid_fan_out_redelivers_exactly_once(stores):
+def broker_state(broker_url: str) -> tuple[int, int]:
+    """(messages waiting in the ``celery`` queue, messages delivered but not acknowledged)."""
+    import redis
+
+    client = redis.Redis.from_url(broker_url)
+    try:
+        return client.llen("celery"), client.hlen("unacked")
+    finally:
+        client.close()
+
+
+def test_worker_killed_mid_chunk_redelivers_that_chunk_exactly_once(stores):
     actor = Ref("user", "actor")
     followers = [Ref("user", f"f{i}") for i in range(FOLLOWERS)]
     start = timezone.now() - timedelta(hours=1)
@@ -124,14 +137,23 @@ def test_worker_killed_mid_fan_out_redelivers_exactly_once(stores):
         assert timeline.count(followers[-1], PRIVATE) == 0, "the worker finished before it was killed"
         reached = sum(timeline.count(ref, PRIVATE) for ref in followers)
         assert 0 < reached < FOLLOWERS
+        # the fan-out is one task per chunk: the chunks not run yet wait in the queue, and the
+        # killed worker held one (prefetch 1, acknowledged late) - the only one to be repeated
+        waiting, unacked = broker_state(stores["SEQUERE_RELIABILITY_BROKER"])
+        chunks = FOLLOWERS // DISPATCH_RANGE
+        assert unacked == 1, unacked
+        assert 0 < waiting < chunks and waiting + unacked + reached // DISPATCH_RANGE >= chunks
 
         second = start_worker(stores, "heir")
-        wait_until(lambda: timeline.count(followers[-1], PRIVATE) == 1, 120, "the redelivered fan-out")
-        time.sleep(0.5)  # let the task finish its last chunk and acknowledge
+        broker = stores["SEQUERE_RELIABILITY_BROKER"]
+        wait_until(lambda: broker_state(broker) == (0, 0), 120, "every chunk task to be acknowledged")
         entries = [[r.id for r in timeline.fetch(ref, PRIVATE)] for ref in followers]
         wrong = [(ref, ids) for ref, ids in zip(followers, entries, strict=True) if ids != [record.id]]
         assert wrong == [], f"{len(wrong)} followers do not hold the action exactly once: {wrong[:5]}"
-        print(f"worker-kill figures: {FOLLOWERS} followers, {reached} reached before SIGKILL")
+        print(
+            f"worker-kill figures: {FOLLOWERS} followers in {chunks} chunk tasks, {reached} reached "
+            f"before SIGKILL, {waiting} chunk tasks waiting and {unacked} unacknowledged then"
+        )
     finally:
         if first.poll() is None:
             first.kill()

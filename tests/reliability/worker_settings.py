@@ -15,3 +15,5 @@ SEQUERE_TIMELINE_BACKEND_CLASS = "sequere.contrib.timeline.backends.redis.RedisB
 SEQUERE_TIMELINE_REDIS_CONNECTION = os.environ["SEQUERE_RELIABILITY_REDIS"]
 SEQUERE_TIMELINE_REDIS_PREFIX = os.environ["SEQUERE_RELIABILITY_TIMELINE_PREFIX"]
 SEQUERE_TIMELINE_DISPATCH_RANGE = int(os.environ["SEQUERE_RELIABILITY_DISPATCH_RANGE"])
+# the suite fans out inline; the worker sends one deliver task per chunk, as production does
+SEQUERE_TIMELINE_FANOUT = "celery"

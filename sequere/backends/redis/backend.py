@@ -109,18 +109,24 @@ class RedisBackend(BaseBackend):
             return [identifier]
         return sorted(registry.get(model).identifier for model in registry.models)
 
-    def _write(self, calls: list[ScriptCall]) -> bool:
-        link = self.link
-        results = [link.run(calls[0])] if len(calls) == 1 else link.run_many(calls)
-        return self.writes.outcome(results).follower
+    def _write(self, operation: str, from_ref: Ref, to_ref: Ref, calls: list[ScriptCall]) -> bool:
+        edge = f"{from_ref.identifier}:{from_ref.object_id} -> {to_ref.identifier}:{to_ref.object_id}"
+        results = self.link.write(
+            calls, f"this {operation} ({edge})", operation=operation, follower=from_ref, followed=to_ref
+        )
+        return self.writes.outcome(results).reported
 
     # -- the contract --------------------------------------------------------------------------
     def add(self, from_ref: Ref, to_ref: Ref, created_at: datetime) -> bool:
         """One script (one per half on a cluster); ``ZADD NX`` keeps the first date when it exists.
 
         On Redis Cluster a follow dated at or before the edge's last unfollow is refused (False).
+        An edge found at exactly ``created_at`` is this call's own write, resent after a lost
+        reply: True. A reply lost twice raises
+        :class:`~sequere.exceptions.OutcomeUnknownException` (see :meth:`.Link.write`).
         """
-        return self._write(self.writes.follow(from_ref, to_ref, to_micros(created_at)))
+        calls = self.writes.follow(from_ref, to_ref, to_micros(created_at))
+        return self._write("follow", from_ref, to_ref, calls)
 
     def remove(self, from_ref: Ref, to_ref: Ref, removed_at: datetime | None = None) -> bool:
         """One script (one per half on a cluster) removing both halves and the friendship.
@@ -128,9 +134,11 @@ class RedisBackend(BaseBackend):
         On Redis Cluster the unfollow is ordered against follows of the same edge by its time,
         ``removed_at`` (default: now): it removes no follow dated after it, and a follow dated at
         or before it that arrives later is refused. A single Redis ignores ``removed_at``.
+        The call carries an operation id, so a resend after a lost reply reports what the first
+        try did; a reply lost twice raises :class:`~sequere.exceptions.OutcomeUnknownException`.
         """
         stamp = None if removed_at is None else to_micros(removed_at)
-        return self._write(self.writes.unfollow(from_ref, to_ref, stamp))
+        return self._write("unfollow", from_ref, to_ref, self.writes.unfollow(from_ref, to_ref, stamp))
 
     def exists(self, from_ref: Ref, to_ref: Ref) -> bool:
         """One ``ZSCORE`` on the follower's followings."""
@@ -197,7 +205,7 @@ class RedisBackend(BaseBackend):
                     for member in members:
                         other = Ref(identifier, member)
                         pair = (ref, other) if code == FOLLOWINGS_CODE else (other, ref)
-                        calls.extend(writes.unfollow(*pair))
+                        calls.extend(writes.unfollow(*pair, op=""))
                     link.run_many(calls)
                     removed += len(members)
         doomed = [self.keys.key(ref, code, i) for code in CODE.values() for i in identifiers]

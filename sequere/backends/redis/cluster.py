@@ -38,6 +38,7 @@ from ...timeutils import to_micros
 from . import scripts
 from .keys import FOLLOWERS_CODE, FOLLOWINGS_CODE, KeyBuilder
 from .outcome import Outcome
+from .single import MARKER_LIFETIME, new_operation_id
 
 #: Seconds a tombstone is kept (``SEQUERE_REDIS_TOMBSTONE_LIFETIME`` overrides it): a week.
 DEFAULT_TOMBSTONE_LIFETIME = DEFAULTS["REDIS_TOMBSTONE_LIFETIME"]
@@ -74,11 +75,16 @@ class ClusterWrites:
     def __init__(self, keys: KeyBuilder) -> None:
         self.keys = keys
 
-    def half(self, add: bool, follower: Ref, followed: Ref, side: int, stamp: int) -> ScriptCall:
+    def half(
+        self, add: bool, follower: Ref, followed: Ref, side: int, stamp: int, op: str | None = None
+    ) -> ScriptCall:
         """The script call of one half: ``side`` 0 is the follower's, 1 the followed's.
 
         ``add`` picks the follow script (else the unfollow one); ``stamp`` is the operation's
-        time in microseconds.
+        time in microseconds; ``op`` an unfollow's operation id (default: a new one; ``""``
+        writes no outcome marker). A resent half recognises its own earlier run as on a single
+        Redis (:mod:`sequere.backends.redis.single`): a follow by its score, an unfollow by the
+        half's outcome marker.
         """
         if side == 0:
             ref, other, code = follower, followed, FOLLOWINGS_CODE
@@ -92,23 +98,33 @@ class ClusterWrites:
             "friends": friends,
             "tombstones": self.keys.tombstones(ref, code, other.identifier),
         }
-        script = scripts.FOLLOW_HALF if add else scripts.UNFOLLOW_HALF
-        return ScriptCall(script, keys, {"time": stamp, "member": other.object_id})
+        args = {"time": stamp, "member": other.object_id}
+        if add:
+            return ScriptCall(scripts.FOLLOW_HALF, keys, args)
+        keys["marker"] = self.keys.marker(ref, code, other)
+        args["op"] = new_operation_id() if op is None else op
+        args["keep"] = MARKER_LIFETIME
+        return ScriptCall(scripts.UNFOLLOW_HALF, keys, args)
 
     def follow(self, follower: Ref, followed: Ref, stamp: int) -> list[ScriptCall]:
         """Both halves of a follow dated ``stamp``, the follower's first."""
         return [self.half(True, follower, followed, side, stamp) for side in (0, 1)]
 
-    def unfollow(self, follower: Ref, followed: Ref, stamp: int | None = None) -> list[ScriptCall]:
-        """Both halves of an unfollow at ``stamp`` (default: now), the follower's first."""
+    def unfollow(
+        self, follower: Ref, followed: Ref, stamp: int | None = None, op: str | None = None
+    ) -> list[ScriptCall]:
+        """Both halves of an unfollow at ``stamp`` (default: now), the follower's first; ``op``
+        as for :meth:`half` (one id for both halves)."""
         if stamp is None:
             stamp = to_micros(timezone.now())
-        return [self.half(False, follower, followed, side, stamp) for side in (0, 1)]
+        if op is None:
+            op = new_operation_id()
+        return [self.half(False, follower, followed, side, stamp, op) for side in (0, 1)]
 
     def outcome(self, results: list[dict]) -> Outcome:
         """What the two halves' replies say each did."""
         first, second = results
-        return Outcome(follower=first["applied"], followed=second["applied"])
+        return Outcome(follower=first["applied"], followed=second["applied"], again=first["again"])
 
     def resource_keys(self, ref: Ref, identifiers: list[str]) -> list[str]:
         """``ref``'s tombstone hashes (deleted with its lists when the instance is deleted)."""

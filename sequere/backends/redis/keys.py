@@ -8,11 +8,15 @@ hash tag, identifier and pk escaped, see :mod:`sequere.redis.keys`)::
     P{I:K}:m:J   sorted set: pks of type J that are mutual follows  (friends)
     P{I:K}:ti:J  hash: pk of type J -> time, tombstones of the followers (Redis Cluster only)
     P{I:K}:to:J  hash: pk of type J -> time, tombstones of the followings (Redis Cluster only)
+    P{I:K}:ui:J:L  string: operation id of the unfollow that just removed follower J:L (a while)
+    P{I:K}:uo:J:L  string: operation id of the unfollow that just removed following J:L (a while)
 
 Scores are follow times in integer microseconds since the epoch. Everything about one resource
 sits behind the same hash tag ``{I:K}``, so it lives in one Redis Cluster slot and one Lua
 script may touch all of it. The tombstone hashes exist only on Redis Cluster; see
-:mod:`sequere.backends.redis.cluster`.
+:mod:`sequere.backends.redis.cluster`. The outcome markers (``u...``) expire on their own after
+:data:`~sequere.backends.redis.single.MARKER_LIFETIME` seconds (on a single Redis only the
+follower's ``uo`` marker is written); see :mod:`sequere.backends.redis.single`.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ CODES = (FOLLOWERS_CODE, FOLLOWINGS_CODE, FRIENDS_CODE)
 #: Prefix of the tombstone code of a list: ``ti`` for the followers, ``to`` for the followings.
 TOMBSTONES_CODE = "t"
 TOMBSTONE_CODES = (TOMBSTONES_CODE + FOLLOWERS_CODE, TOMBSTONES_CODE + FOLLOWINGS_CODE)
+#: Prefix of the outcome marker code of a list: ``ui`` for the followers, ``uo`` for the followings.
+MARKER_CODE = "u"
 
 
 class KeyBuilder:
@@ -63,6 +69,10 @@ class KeyBuilder:
     def tombstones(self, ref: Ref, code: str, identifier: str) -> str:
         """The tombstone hash of ``ref``'s ``code`` list (i/o) for pks of type ``identifier``."""
         return self.key(ref, TOMBSTONES_CODE + code, identifier)
+
+    def marker(self, ref: Ref, code: str, other: Ref) -> str:
+        """The outcome marker of ``other`` leaving ``ref``'s ``code`` list (i/o): one key per edge."""
+        return f"{self.key(ref, MARKER_CODE + code, other.identifier)}:{escape(other.object_id)}"
 
     def keys(self, ref: Ref, code: str, identifiers: list[str]) -> list[str]:
         """:meth:`key` for each identifier, in the same order."""

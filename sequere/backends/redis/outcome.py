@@ -8,12 +8,20 @@ from typing import NamedTuple
 class Outcome(NamedTuple):
     """Whether the follower's half and the followed's half changed.
 
-    ``follow()`` and ``unfollow()`` report the follower's half: on Redis Cluster two racing calls
-    may each come first on one half, but only one can come first on the follower's.
+    ``follow()`` and ``unfollow()`` report the follower's half (:attr:`reported`): on Redis
+    Cluster two racing calls may each come first on one half, but only one can come first on the
+    follower's. ``again`` says the follower's half found this very call's earlier write (the
+    script was resent after its reply was lost): the call made the change, though not this run.
     """
 
     follower: bool
     followed: bool
+    again: bool = False
+
+    @property
+    def reported(self) -> bool:
+        """Whether the call changed the edge: this run did (follower's half), or its first run did."""
+        return self.follower or self.again
 
     @property
     def changed(self) -> bool:

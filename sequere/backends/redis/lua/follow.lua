@@ -1,12 +1,14 @@
 -- Single Redis: add the edge follower -> followed, both halves in one atomic step.
 -- keys: follower_followings follower_followers follower_friends followed_followers followed_followings followed_friends
 -- args: time follower followed
--- returns: which of follower followed
+-- returns: which of follower followed again
 --
 -- Each half belongs to one resource: the list the other side joins, the reverse list of the
 -- same resource (does the other side follow back?) and its friends set. `time` is the follow's
 -- date in microseconds, the score. ZADD NX keeps the first date, so a retry changes nothing.
--- Returns the halves that were new ('follower', 'followed', both, or '').
+-- Returns the halves that were new ('follower', 'followed'), and 'again' when the follower's
+-- half already holds the edge at this very `time`: the call's own earlier run, resent after
+-- its reply was lost, so the caller reports the follow it made.
 
 local function add(list, reverse, friends, member)
   if redis.call('ZADD', list, 'NX', time, member) == 0 then return 0 end
@@ -23,6 +25,10 @@ end
 local first = add(follower_followings, follower_followers, follower_friends, followed)
 local second = add(followed_followers, followed_followings, followed_friends, follower)
 local new = {}
-if first == 1 then new[#new + 1] = 'follower' end
+if first == 1 then
+  new[#new + 1] = 'follower'
+elseif tonumber(redis.call('ZSCORE', follower_followings, followed)) == tonumber(time) then
+  new[#new + 1] = 'again'
+end
 if second == 1 then new[#new + 1] = 'followed' end
 return table.concat(new, ' ')

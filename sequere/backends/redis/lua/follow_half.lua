@@ -2,7 +2,7 @@
 -- edge so that both halves (two nodes) end the same whatever order racing calls reach them in.
 -- keys: list reverse friends tombstones
 -- args: time member
--- returns: which of applied
+-- returns: which of applied again
 --
 -- `list` is the list `member` joins, `reverse` the reverse list of the same resource, `friends`
 -- its friends set and `tombstones` the tombstones of `list` (hash: member -> time). `time` is
@@ -12,11 +12,14 @@
 -- member is absent and the follow is strictly later than its tombstone (an unfollow wins a tie);
 -- it then drops the tombstone, which its own later score supersedes. A follow reaching a member
 -- already present changes nothing but, if later than the version, records its time as the
--- tombstone so that an unfollow older than it cannot remove the edge. It returns 'applied' if it applied, '' if not.
+-- tombstone so that an unfollow older than it cannot remove the edge. It returns 'applied' if it
+-- applied, 'again' if the member is present at this very `time` (the call's own earlier run,
+-- resent after its reply was lost), '' if not.
 local t = tonumber(time)
 local current = redis.call('ZSCORE', list, member)
 local stamp = redis.call('HGET', tombstones, member)
 if current then
+  if t == tonumber(current) then return 'again' end
   if t > tonumber(current) and (not stamp or t > tonumber(stamp)) then
     redis.call('HSET', tombstones, member, time)
   end

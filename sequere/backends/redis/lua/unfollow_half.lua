@@ -1,7 +1,7 @@
 -- Redis Cluster only: one resource's half of an unfollow (see follow_half.lua for the rule).
--- keys: list reverse friends tombstones
--- args: time member
--- returns: which of applied
+-- keys: list reverse friends tombstones marker
+-- args: time member op keep
+-- returns: which of applied again
 --
 -- `list` is the list `member` leaves, `reverse` the reverse list of the same resource, `friends`
 -- its friends set and `tombstones` the tombstones of `list`. `time` is the unfollow's time in
@@ -14,6 +14,11 @@
 -- whose score is not later than the unfollow but whose tombstone (a follow seen while present)
 -- is, the edge was unfollowed and then followed again: it is dated from that later follow, as it
 -- would be had the two calls arrived in time order. It returns 'applied' if it applied, '' if not.
+--
+-- `marker` is the half's outcome marker: an unfollow that applies leaves its operation id `op`
+-- there for `keep` seconds, so the same call resent after its reply was lost answers 'again'
+-- and changes nothing. An empty `op` (bulk removals) leaves no marker.
+if op ~= '' and redis.call('GET', marker) == op then return 'again' end
 local u = tonumber(time)
 local current = redis.call('ZSCORE', list, member)
 local stamp = redis.call('HGET', tombstones, member)
@@ -25,6 +30,7 @@ if current then
     redis.call('ZREM', list, member)
     redis.call('ZREM', friends, member)
     redis.call('HSET', tombstones, member, time)
+    if op ~= '' then redis.call('SET', marker, op, 'EX', keep) end
     return 'applied'
   end
   if u >= score then
