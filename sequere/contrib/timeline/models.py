@@ -80,9 +80,12 @@ class Entry(models.Model):
                 fields=["owner_identifier", "owner_object_id", "kind", "target_identifier", "date", "action"],
                 name="sequere_tl_entry_target_idx",
             ),
+            # Actor first: an index that began with (owner, kind) like the unique one but is
+            # narrower would win the trim's "oldest entries of this timeline" query whenever the
+            # statistics are stale, and then sort the whole timeline (measured before autoanalyze).
             models.Index(
-                fields=["owner_identifier", "owner_object_id", "kind", "actor_identifier", "actor_object_id"],
-                name="sequere_tl_entry_actor_idx",
+                fields=["actor_identifier", "actor_object_id", "owner_identifier", "owner_object_id", "kind"],
+                name="sequere_tl_entry_actor2_idx",
             ),
         ]
 

@@ -101,6 +101,14 @@ class Statements:
             f"UPDATE {self.counter} SET {self.c_unread} = {after} - {after} "
             f"WHERE {self.c_oi} = %s AND {self.c_oo} = %s"
         )
+        # PostgreSQL: one LATERAL subquery for every timeline, planned once (100 UNION ALL arms
+        # took 27 ms to plan); SQLite has no LATERAL and plans the arms in microseconds.
+        self.oldest_lateral = (
+            f"SELECT x.id FROM (VALUES {{values}}) AS v(oi, oo, k, n) CROSS JOIN LATERAL "
+            f"(SELECT {self.e_id} AS id FROM {self.entry} WHERE {self.e_oi} = v.oi AND {self.e_oo} = v.oo "
+            f"AND {self.e_kind} = v.k ORDER BY {self.e_date}, {self.e_action} LIMIT v.n) AS x"
+        )
+        self.lateral = connections[alias].vendor == "postgresql"
         self.counts = (
             f"SELECT {self.c_private}, {self.c_public}, {self.c_unread} FROM {self.counter} "
             f"WHERE {self.c_oi} = %s AND {self.c_oo} = %s"
@@ -148,11 +156,16 @@ class Statements:
 
         One ``DELETE`` per batch of timelines: the primary keys of each timeline's ``n`` oldest
         entries (one range of the unique index, walked from its old end: ``n`` index entries,
-        not the whole timeline), joined with ``UNION ALL``. Returns the deleted entries.
+        not the whole timeline), a ``LATERAL`` subquery over the batch on PostgreSQL, arms joined
+        with ``UNION ALL`` on SQLite; no ``OR``. Returns the deleted entries.
         """
         trimmed: list[EntryRow] = []
         for batch in _batches(sorted(excess), TRIM_BATCH_SIZE):
-            ids = " UNION ALL ".join([self.oldest] * len(batch))
+            if self.lateral:
+                rows = ", ".join(["(%s, %s, %s::smallint, %s::bigint)"] * len(batch))
+                ids = self.oldest_lateral.format(values=rows)
+            else:
+                ids = " UNION ALL ".join([self.oldest] * len(batch))
             params = [value for row in batch for value in row]
             trimmed += self.delete_entries(cursor, f"{self.e_id} IN ({ids})", params)
         return trimmed

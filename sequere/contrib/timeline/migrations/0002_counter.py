@@ -1,5 +1,8 @@
 """Per-owner counters (entries per timeline, read mark, unread count) replace the read marks' table.
 
+The per-actor index of the entries starts with the actor, so that the trim's reads of a
+timeline's oldest entries go to the unique index whatever the statistics say.
+
 The counters are filled from the entries already stored, so an existing install keeps its counts,
 read marks and unread counts; going back copies the read marks into ``sequere_timeline_read``.
 """
@@ -98,4 +101,13 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(fill_counters, restore_read_marks, elidable=False),
         migrations.DeleteModel(name="ReadMark"),
+        # the trim reads the oldest entries of a timeline by the unique index; see models.Entry
+        migrations.RemoveIndex(model_name="entry", name="sequere_tl_entry_actor_idx"),
+        migrations.AddIndex(
+            model_name="entry",
+            index=models.Index(
+                fields=["actor_identifier", "actor_object_id", "owner_identifier", "owner_object_id", "kind"],
+                name="sequere_tl_entry_actor2_idx",
+            ),
+        ),
     ]
