@@ -100,7 +100,7 @@ def _bulk_fill_redis(backend, by_actor: dict, data: Dataset) -> int:
                 backend.queue_store(pipe, record, owner, public=True)
                 if followers:
                     backend.queue_deliver(pipe, record, followers)
-        backend.settle(pipe.execute())
+        backend.finish(pipe.execute())
         delivered += sum(
             len(data.followed_by.get(actor, ())) * len(records)
             for actor, records in actors[start : start + LOAD_CHUNK]

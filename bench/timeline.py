@@ -115,7 +115,7 @@ def density_rows() -> list[dict]:
                 )
                 backend.queue_store(pipe, record, record.actor, public=True)
                 backend.queue_deliver(pipe, record, [owner])
-            backend.settle(pipe.execute())
+            backend.finish(pipe.execute())
             key = backend.keys.timeline(owner, "private")
             held = int(client.llen(key))
             ours = _memory(client, key) / held
@@ -174,7 +174,7 @@ def filtered_page_rows() -> list[dict]:
             for record in records:
                 backend.queue_store(pipe, record, record.actor, public=True)
                 backend.queue_deliver(pipe, record, [owner])
-            backend.settle(pipe.execute())
+            backend.finish(pipe.execute())
             backend.fetch(owner, PRIVATE, limit=1)  # scripts loaded
             with count_round_trips() as plain:
                 assert len(backend.fetch(owner, PRIVATE, desc=True, limit=20)) == 20

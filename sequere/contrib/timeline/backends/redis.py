@@ -147,7 +147,7 @@ class RedisBackend(BaseTimelineBackend):
     ) -> None:
         """Queue on ``pipe`` the ``push`` calls adding ``record`` to the ``kind`` timeline of ``owners``.
 
-        What :meth:`store` and :meth:`deliver` send; :meth:`settle` the pipeline's replies. Bulk
+        What :meth:`store` and :meth:`deliver` send; :meth:`finish` the pipeline's replies. Bulk
         loads (the benchmarks, ``--relayout``) queue many records on one :meth:`Link.pipeline
         <sequere.redis.link.Link.pipeline>`, one round trip per node for all of them.
         """
@@ -168,7 +168,7 @@ class RedisBackend(BaseTimelineBackend):
         """Queue on ``pipe`` what :meth:`deliver` sends for ``record`` (see :meth:`queue_push`)."""
         self.queue_push(pipe, record, owners, PRIVATE, since=since)
 
-    def settle(self, results: Sequence[Any]) -> int:
+    def finish(self, results: Sequence[Any]) -> int:
         """Collect the actions the ``push`` replies among ``results`` freed; return how many timelines
         the entries reached."""
         pushed = [result for result in results if isinstance(result, dict) and "collect" in result]
@@ -178,7 +178,7 @@ class RedisBackend(BaseTimelineBackend):
     def store(self, record: ActionRecord, owner: Ref, *, public: bool) -> None:
         pipe = self.link.pipeline()
         self.queue_store(pipe, record, owner, public=public)
-        self.settle(pipe.execute())
+        self.finish(pipe.execute())
 
     def deliver(
         self, records: Sequence[ActionRecord], owners: Sequence[Ref], *, since: int | None = None
@@ -188,7 +188,7 @@ class RedisBackend(BaseTimelineBackend):
         pipe = self.link.pipeline()
         for record in records:
             self.queue_deliver(pipe, record, owners, since=since)
-        return self.settle(pipe.execute())
+        return self.finish(pipe.execute())
 
     def retract(self, records: Sequence[ActionRecord], owners: Sequence[Ref]) -> int:
         if not records or not owners:

@@ -87,7 +87,7 @@ def relayout_timeline(backend: Any, key: str) -> int:
         extras = list(link.client.scan_iter(match=keys.old_extras_pattern(owner_start, kind), count=1000))
     for old_key in [key, *extras]:
         pipe.pipe.delete(old_key)
-    backend.settle(pipe.execute())
+    backend.finish(pipe.execute())
     return len(kept)
 
 
