@@ -186,3 +186,62 @@ class Blackhole:
         self.sock.close()
         for connection in self.accepted:
             connection.close()
+
+
+def postgres_binaries() -> str | None:
+    """The directory of PostgreSQL's ``initdb`` and ``pg_ctl``, or None when they are not here."""
+    found = shutil.which("initdb")
+    if found:
+        return os.path.dirname(found)
+    for version in (
+        sorted(os.listdir("/usr/lib/postgresql"), reverse=True)
+        if os.path.isdir("/usr/lib/postgresql")
+        else []
+    ):
+        candidate = os.path.join("/usr/lib/postgresql", version, "bin")
+        if os.path.exists(os.path.join(candidate, "initdb")):
+            return candidate
+    return None
+
+
+@dataclass
+class PostgresServer:
+    """A PostgreSQL cluster of the test's own (``initdb`` in a temporary directory, trust auth),
+    to stop and start again on the same port. Run as root, its commands run as the ``postgres``
+    system user, since PostgreSQL refuses to run as root."""
+
+    port: int = field(default_factory=free_port)
+    workdir: str = field(default_factory=lambda: tempfile.mkdtemp(prefix="sequere-pg-"))
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *args: str) -> None:
+        command = [os.path.join(postgres_binaries() or "", args[0]), *args[1:]]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+
+    def init(self) -> PostgresServer:
+        if os.geteuid() == 0:
+            shutil.chown(self.workdir, user="postgres")
+        self._run("initdb", "-D", f"{self.workdir}/data", "-A", "trust", "-U", "postgres")
+        return self
+
+    def start(self) -> PostgresServer:
+        options = f"-p {self.port} -k {self.workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(
+            "pg_ctl", "-D", f"{self.workdir}/data", "-o", options, "-l", f"{self.workdir}/log", "-w", "start"
+        )
+        return self
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", f"{self.workdir}/data", "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        try:
+            self.stop()
+        except subprocess.CalledProcessError:
+            pass
+        shutil.rmtree(self.workdir, ignore_errors=True)
