@@ -21,5 +21,7 @@ SWEEP = Script(__package__, "sweep")
 COUNT = Script(__package__, "count")
 FETCH = Script(__package__, "fetch")
 AFTER = Script(__package__, "after")
+#: Cursor pages: the entries nearest to a cursor on one side of it, by rank (no walk).
+SEEK = Script(__package__, "seek")
 #: Repairs (``sequere_check --fix``): one half set to what the other says.
 MIRROR = Script(__package__, "mirror")
