@@ -210,9 +210,7 @@ class RedisBackend(BaseBackend):
 
     def is_key(self, key: tuple) -> bool:
         """``(score, identifier, pk)``: an integer and two strings."""
-        return (
-            len(key) == 3 and type(key[0]) is int and isinstance(key[1], str) and isinstance(key[2], str)
-        )
+        return len(key) == 3 and type(key[0]) is int and isinstance(key[1], str) and isinstance(key[2], str)
 
     def count(self, kind: str, ref: Ref, *, identifier: str | None = None) -> int:
         """``ZCARD`` of the set (one call; a script summing the per-type sets when unfiltered)."""
