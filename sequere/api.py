@@ -6,12 +6,14 @@ from typing import Any
 
 from django.utils import timezone
 
+from . import outcomes
 from .backends import FOLLOWERS, FOLLOWINGS, FRIENDS, get_backend
 from .conf import sequere_settings
 from .exceptions import (
     AlreadyFollowingException,
     InvalidInstanceException,
     NotFollowingException,
+    OutcomeUnknownException,
 )
 from .outbox import recording
 from .refs import Ref
@@ -51,21 +53,29 @@ def follow(from_instance: Any, to_instance: Any) -> None:
     Raises :class:`~sequere.exceptions.AlreadyFollowingException` if it already does (a no-op
     when ``SEQUERE_FAIL_SILENTLY = True``). The edge and the derived work of the signal's receivers
     (the timeline import) are recorded as one step (:func:`sequere.outbox.recording`): on an error,
-    nothing is stored.
+    nothing is stored, except after
+    :class:`~sequere.exceptions.OutcomeUnknownException`, when the outbox finds out later
+    (:mod:`sequere.outcomes`).
     """
     from_ref, to_ref = _edge_refs(from_instance, to_instance)
     created_at = timezone.now()
     backend = get_backend()
-    with recording(joins_database_transaction=backend.joins_database_transaction, service="follow") as change:
-        added = backend.add(from_ref, to_ref, created_at)
-        if added:
-            change.undo = lambda: backend.remove(from_ref, to_ref)
-            followed.send(
-                sender=type(from_instance),
-                from_instance=from_instance,
-                to_instance=to_instance,
-                created_at=created_at,
-            )
+    try:
+        with recording(
+            joins_database_transaction=backend.joins_database_transaction, service="follow"
+        ) as change:
+            added = backend.add(from_ref, to_ref, created_at)
+            if added:
+                change.undo = lambda: backend.remove(from_ref, to_ref)
+                followed.send(
+                    sender=type(from_instance),
+                    from_instance=from_instance,
+                    to_instance=to_instance,
+                    created_at=created_at,
+                )
+    except OutcomeUnknownException as exc:
+        outcomes.record(exc)
+        raise
     if not added and not sequere_settings.FAIL_SILENTLY:
         raise AlreadyFollowingException(
             f"{from_instance!r} already follows {to_instance!r}; check is_following() first or "
@@ -81,14 +91,20 @@ def unfollow(from_instance: Any, to_instance: Any) -> None:
     """
     from_ref, to_ref = _edge_refs(from_instance, to_instance)
     backend = get_backend()
-    with recording(
-        joins_database_transaction=backend.joins_database_transaction, service="unfollow"
-    ) as change:
-        removed = backend.remove(from_ref, to_ref)
-        if removed:
-            # the edge comes back with a date of now: the original date is not known here
-            change.undo = lambda: backend.add(from_ref, to_ref, timezone.now())
-            unfollowed.send(sender=type(from_instance), from_instance=from_instance, to_instance=to_instance)
+    try:
+        with recording(
+            joins_database_transaction=backend.joins_database_transaction, service="unfollow"
+        ) as change:
+            removed = backend.remove(from_ref, to_ref)
+            if removed:
+                # the edge comes back with a date of now: the original date is not known here
+                change.undo = lambda: backend.add(from_ref, to_ref, timezone.now())
+                unfollowed.send(
+                    sender=type(from_instance), from_instance=from_instance, to_instance=to_instance
+                )
+    except OutcomeUnknownException as exc:
+        outcomes.record(exc)
+        raise
     if not removed and not sequere_settings.FAIL_SILENTLY:
         raise NotFollowingException(
             f"{from_instance!r} does not follow {to_instance!r}; check is_following() first or "

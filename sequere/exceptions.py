@@ -47,20 +47,31 @@ class OutcomeUnknownException(BackendUnavailableException):
     learn what the first try did. The change may have been made, or may be made later by a server
     that was only paused; no ``followed``/``unfollowed`` signal was sent for it. Once the server
     answers, :func:`~sequere.models.is_following` tells which; what the timeline derived from the
-    edge is put right by ``manage.py sequere_rebuild_timeline`` (see :doc:`/reliability`).
+    edge is put right by the outbox (below).
 
     A :class:`BackendUnavailableException`, so code that handles an unreachable server handles
     this too. ``operation`` is ``"follow"`` or ``"unfollow"``, ``follower`` and ``followed`` the
-    edge's :class:`~sequere.refs.Ref` pair; ``__cause__`` holds the client library's last error.
+    edge's :class:`~sequere.refs.Ref` pair, ``token`` what tells this write from any other (a
+    follow's date in microseconds, an unfollow's operation id); ``__cause__`` holds the client
+    library's last error. ``follow()`` and ``unfollow()`` record a job in the outbox before they
+    raise it, which finds out once the server answers and sends the signal of a change that was
+    made (:func:`sequere.outcomes.settle`).
     """
 
     def __init__(
-        self, message: str, *, operation: str = "", follower: object = None, followed: object = None
+        self,
+        message: str,
+        *,
+        operation: str = "",
+        follower: object = None,
+        followed: object = None,
+        token: str = "",
     ):
         super().__init__(message)
         self.operation = operation
         self.follower = follower
         self.followed = followed
+        self.token = token
 
 
 class InvalidPageException(SequereException):

@@ -192,6 +192,17 @@ def recording(*, joins_database_transaction: bool, service: str) -> Iterator[Cha
             _own_transaction.reset(token)
 
 
+def defer(job: Job, *, reason: str, **kwargs: Any) -> PendingJob:
+    """Record ``job(**kwargs)`` to run after the first retry delay, whatever the runner.
+
+    For work that must wait for a service to come back (``reason`` says why, shown by
+    ``sequere_check``); :func:`replay` runs it, with backoff while it fails. The row is written
+    at once (in the caller's transaction, if any).
+    """
+    with transaction.atomic(using=_db()):
+        return _add(job, kwargs, error=reason)
+
+
 def _add(job: Job, kwargs: dict[str, Any], *, error: str = "") -> PendingJob:
     row = PendingJob(job=job_path(job), kwargs=kwargs, last_error=error)
     if error:

@@ -6,8 +6,9 @@
 (``AlreadyFollowingException``, ``NotFollowingException``, or silently with
 ``SEQUERE_FAIL_SILENTLY``) sends none; a call whose reply Redis lost and that was resent sends
 its one signal (the resend recognises the call's own write, see :doc:`/redis`); a call that
-raises sends none, :class:`~sequere.exceptions.OutcomeUnknownException` included (the change may
-have been made: ``is_following()`` tells afterwards).
+raises sends none, :class:`~sequere.exceptions.OutcomeUnknownException` included: for that one
+the outbox finds out later whether the change was made and then sends its signal, from the job
+(:mod:`sequere.outcomes`).
 
 ``model_registered`` and ``model_unregistered`` are sent by the registry with ``sender`` = the
 model class and ``options`` = its :class:`~sequere.base.ModelBase`.

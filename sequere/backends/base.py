@@ -58,6 +58,17 @@ class BaseBackend(abc.ABC):
     def exists(self, from_ref: Ref, to_ref: Ref) -> bool:
         """Whether ``from_ref`` follows ``to_ref``."""
 
+    def made(self, operation: str, from_ref: Ref, to_ref: Ref, token: str) -> bool:
+        """Whether a write that raised :class:`~sequere.exceptions.OutcomeUnknownException` was made.
+
+        ``operation`` and ``token`` are the exception's (``"follow"`` with the edge's date in
+        microseconds, or ``"unfollow"`` with its operation id). Only a backend whose writes can
+        lose their reply raises that exception; the default, for the others, answers from
+        :meth:`exists`. Raises :class:`~sequere.exceptions.BackendUnavailableException` while the
+        store does not answer.
+        """
+        return self.exists(from_ref, to_ref) == (operation == "follow")
+
     @abc.abstractmethod
     def fetch(
         self,

@@ -77,8 +77,9 @@ class ErrorTranslator:
         return OutcomeUnknownException(
             f"{exc} The outcome of {what} is unknown: its request may have reached Redis before "
             "the reply was lost (a timeout or a cut connection), and the resend that would have "
-            "told got no reply either, so no signal was sent. Once Redis answers, is_following() "
-            "says whether the change was made; the timelines derived from the edge are put right "
-            "by manage.py sequere_rebuild_timeline.",
+            "told got no reply either, so no signal was sent yet. A job in the outbox finds out "
+            "once Redis answers and then sends the signal of a change that was made (replayed by "
+            "the sequere.replay_pending task or manage.py sequere_check --fix); is_following() "
+            "says it meanwhile.",
             **details,
         )

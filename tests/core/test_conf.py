@@ -26,7 +26,7 @@ def test_defaults_match_the_seed_readme():
     assert DEFAULTS["BACKEND_CLASS"] == "sequere.backends.database.DatabaseBackend"
     assert DEFAULTS["REDIS_PREFIX"] == "sequere:"
     assert DEFAULTS["TIMELINE_REDIS_PREFIX"] == "sequere:timeline"
-    assert DEFAULTS["TIMELINE_DISPATCH_RANGE"] == 100
+    assert DEFAULTS["TIMELINE_DISPATCH_RANGE"] == 1000  # one push round trip per 1,000 followers
     assert DEFAULTS["TIMELINE_MAX_LENGTH"] == 1000
 
 

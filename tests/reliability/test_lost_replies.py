@@ -17,8 +17,10 @@ import signal
 import time
 from collections import Counter
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -31,6 +33,7 @@ from sequere.exceptions import (
     SequereException,
 )
 from sequere.models import follow, get_followers_count, get_followings_count, is_following, unfollow
+from sequere.outbox import PendingJob, replay
 from sequere.registration import registry
 from sequere.signals import followed, unfollowed
 from tests.backends.redis_helpers import configure_redis_backend
@@ -269,7 +272,17 @@ def test_a_stopped_redis_process_gives_outcome_unknown_within_the_timeout(settin
             stored_once(fan, project)
             with pytest.raises(AlreadyFollowingException):
                 follow(fan, project)
-        assert signals.counts == {}
+            assert signals.counts == {}
+            # the outbox finds out: this very follow was made, so its one signal is sent now
+            assert settle_jobs() == 1
+            assert replay(now=timezone.now() + timedelta(minutes=1))["due"] == 1
+            assert settle_jobs() == 0
+            assert replay(now=timezone.now() + timedelta(minutes=1))["due"] == 0
+        assert signals.counts == {"followed": 1}
+
+
+def settle_jobs() -> int:
+    return PendingJob.objects.filter(job="sequere.outcomes.settle").count()
 
 
 def node_proxy(proxies: list[FaultProxy], obj) -> FaultProxy:
@@ -299,8 +312,33 @@ def test_a_paused_node_gives_outcome_unknown_within_the_timeout(layout, request,
             # never followed: whatever Redis ran once resumed, nothing changed and nothing is sent
             with pytest.raises(NotFollowingException):
                 unfollow(fan, project)
+            assert replay(now=timezone.now() + timedelta(minutes=1))["due"] == 1
+            assert settle_jobs() == 0 and signals.counts == {}
             follow(fan, project)
         assert signals.counts == {"followed": 1}
+
+
+def test_an_unfollow_of_unknown_outcome_is_settled_by_the_outbox(layout, request, settings):
+    """The unfollow ran on Redis, its replies were lost: the outbox sends its one signal later."""
+    options = {"socket_timeout": TIMEOUT, "socket_connect_timeout": TIMEOUT, **RETRIES["retries-off"]}
+    with follow_store(layout, request, settings, **options) as proxies:
+        warm_up()
+        fan, project = pair()
+        follow(fan, project)
+        with Signals() as signals:
+            paused = node_proxy(proxies, fan)
+            paused.cut_reply(times=10)  # every try: sequere's resend, the cluster client's own
+            _, error = raises_within_bound(lambda: unfollow(fan, project))
+            paused.cut_reply(times=0)
+            assert isinstance(error, OutcomeUnknownException) and error.operation == "unfollow"
+            wait_for(lambda: not is_following(fan, project))
+            assert signals.counts == {}
+            assert settle_jobs() == 1
+            replay(now=timezone.now() + timedelta(minutes=1))
+            assert settle_jobs() == 0
+            with pytest.raises(NotFollowingException):
+                unfollow(fan, project)
+        assert signals.counts == {"unfollowed": 1}
 
 
 def wait_for(predicate, timeout: float = 10.0) -> None:

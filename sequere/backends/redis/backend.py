@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
 
 from ...conf import sequere_settings
 from ...redis.clients import check_connection, import_redis
@@ -22,7 +23,7 @@ from . import scripts
 from .audit import audit_store
 from .cluster import ClusterWrites, tombstone_lifetime
 from .keys import FOLLOWERS_CODE, FOLLOWINGS_CODE, FRIENDS_CODE, KeyBuilder
-from .single import SingleRedisWrites
+from .single import MARKER_LIFETIME, SingleRedisWrites, new_operation_id
 
 CODE = {FOLLOWERS: FOLLOWERS_CODE, FOLLOWINGS: FOLLOWINGS_CODE, FRIENDS: FRIENDS_CODE}
 #: Edges per pipeline in bulk writes (``add_many``, ``remove_all``).
@@ -110,10 +111,15 @@ class RedisBackend(BaseBackend):
             return [identifier]
         return sorted(registry.get(model).identifier for model in registry.models)
 
-    def _write(self, operation: str, from_ref: Ref, to_ref: Ref, calls: list[ScriptCall]) -> bool:
+    def _write(self, operation: str, from_ref: Ref, to_ref: Ref, calls: list[ScriptCall], token: str) -> bool:
         edge = f"{from_ref.identifier}:{from_ref.object_id} -> {to_ref.identifier}:{to_ref.object_id}"
         results = self.link.write(
-            calls, f"this {operation} ({edge})", operation=operation, follower=from_ref, followed=to_ref
+            calls,
+            f"this {operation} ({edge})",
+            operation=operation,
+            follower=from_ref,
+            followed=to_ref,
+            token=token,
         )
         return self.writes.outcome(results).reported
 
@@ -126,8 +132,10 @@ class RedisBackend(BaseBackend):
         reply: True. A reply lost twice raises
         :class:`~sequere.exceptions.OutcomeUnknownException` (see :meth:`.Link.write`).
         """
-        calls = self.writes.follow(from_ref, to_ref, to_micros(created_at))
-        return self._write("follow", from_ref, to_ref, calls)
+        stamp = to_micros(created_at)
+        return self._write(
+            "follow", from_ref, to_ref, self.writes.follow(from_ref, to_ref, stamp), str(stamp)
+        )
 
     def remove(self, from_ref: Ref, to_ref: Ref, removed_at: datetime | None = None) -> bool:
         """One script (one per half on a cluster) removing both halves and the friendship.
@@ -139,7 +147,31 @@ class RedisBackend(BaseBackend):
         try did; a reply lost twice raises :class:`~sequere.exceptions.OutcomeUnknownException`.
         """
         stamp = None if removed_at is None else to_micros(removed_at)
-        return self._write("unfollow", from_ref, to_ref, self.writes.unfollow(from_ref, to_ref, stamp))
+        op = new_operation_id()
+        calls = self.writes.unfollow(from_ref, to_ref, stamp, op)
+        sent_at = to_micros(timezone.now())
+        return self._write("unfollow", from_ref, to_ref, calls, f"{op}@{sent_at}")
+
+    def made(self, operation: str, from_ref: Ref, to_ref: Ref, token: str) -> bool:
+        """Whether the write ``token`` names was made.
+
+        A follow: the edge is there, dated ``token``. An unfollow: the follower's outcome marker
+        holds its operation id; once the marker's lifetime (:data:`.single.MARKER_LIFETIME`)
+        since the call is over, whether the edge is gone (the timeline then agrees with the
+        follows, though a signal may be sent for an unfollow that found nothing to remove).
+        """
+        link = self.link
+        with link.errors:
+            if operation == "follow":
+                key = self.keys.key(from_ref, FOLLOWINGS_CODE, to_ref.identifier)
+                score = link.client.zscore(key, to_ref.object_id)
+                return score is not None and int(score) == int(token)
+            marker = link.client.get(self.keys.marker(from_ref, FOLLOWINGS_CODE, to_ref))
+        op, _, sent_at = token.partition("@")
+        if marker == op:
+            return True
+        expired = to_micros(timezone.now()) - int(sent_at or 0) > MARKER_LIFETIME * 1_000_000
+        return expired and not self.exists(from_ref, to_ref)
 
     def exists(self, from_ref: Ref, to_ref: Ref) -> bool:
         """One ``ZSCORE`` on the follower's followings."""
@@ -222,19 +254,24 @@ class RedisBackend(BaseBackend):
         return link.run(ScriptCall(scripts.COUNT, keys, {}))["total"]
 
     def iter_refs(self, kind: str, ref: Ref, chunk_size: int = 100) -> Iterator[list[Ref]]:
-        """Keyset pages through ``after.lua``: one round trip per chunk, stable under writes."""
+        """Keyset pages through ``chunk.lua``: one round trip per chunk, stable under writes."""
         identifiers = self._identifiers(None)
         keys = {"sets": self.keys.keys(ref, CODE[kind], identifiers)}
         cursor = {"cursor_score": "", "cursor_set": 0, "cursor_member": ""}
         while True:
-            rows = self.link.run(ScriptCall(scripts.AFTER, keys, {"limit": chunk_size, **cursor}))
-            if not rows:
+            reply = self.link.run(ScriptCall(scripts.CHUNK, keys, {"limit": chunk_size, **cursor}))
+            members = reply["members"]
+            if not members:
                 return
-            yield [Ref(identifiers[row.set - 1], row.member) for row in rows]
-            if len(rows) < chunk_size:
+            chunk = []
+            for entry in members:
+                position, _, member = entry.partition(":")
+                chunk.append(Ref(identifiers[int(position) - 1], member))
+            yield chunk
+            if len(members) < chunk_size:
                 return
-            last = rows[-1]
-            cursor = {"cursor_score": last.score, "cursor_set": last.set, "cursor_member": last.member}
+            score, position, member = reply["cursor"]
+            cursor = {"cursor_score": score, "cursor_set": position, "cursor_member": member}
 
     def remove_all(self, ref: Ref) -> int:
         """Unfollow every edge of ``ref`` in pipelined batches, then delete its keys."""

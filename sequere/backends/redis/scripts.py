@@ -17,10 +17,12 @@ FOLLOW_HALF = Script(__package__, "follow_half")
 UNFOLLOW_HALF = Script(__package__, "unfollow_half")
 #: Redis Cluster: drop tombstones older than their lifetime (``sequere_check --fix``).
 SWEEP = Script(__package__, "sweep")
-#: Reads: a count, a page, and a keyset page (the timeline fan-out) of a list of several types.
+#: Reads: a count, a page, and a keyset page of a list of several types (rows of set, member,
+#: score; or, for the timeline fan-out, one string per entry: ``chunk``).
 COUNT = Script(__package__, "count")
 FETCH = Script(__package__, "fetch")
 AFTER = Script(__package__, "after")
+CHUNK = Script(__package__, "chunk")
 #: Cursor pages: the entries nearest to a cursor on one side of it, by rank (no walk).
 SEEK = Script(__package__, "seek")
 #: Repairs (``sequere_check --fix``): one half set to what the other says.

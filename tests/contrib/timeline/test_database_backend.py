@@ -1,4 +1,7 @@
-"""The database timeline backend beyond the contract: bulk fan-out, page costs, index use."""
+"""The database timeline backend beyond the contract: bulk fan-out, page costs, index use.
+
+Counters, trimming and the collection of unreferenced actions: ``test_database_counters.py``.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +15,7 @@ from django.utils import timezone
 
 from sequere.backends import get_backend
 from sequere.contrib.timeline import Timeline, jobs
-from sequere.contrib.timeline.backends import PRIVATE, PUBLIC, get_timeline_backend
-from sequere.contrib.timeline.backends import database as database_backend
+from sequere.contrib.timeline.backends import PRIVATE, PUBLIC, database_sql, get_timeline_backend
 from sequere.contrib.timeline.models import Entry
 from sequere.contrib.timeline.records import ActionRecord, new_action_id
 from sequere.refs import Ref
@@ -39,11 +41,11 @@ def record(at: int = 0, actor: Ref = ACTOR, **fields) -> ActionRecord:
 
 def statements(queries, verb: str, table: str) -> int:
     """How many captured queries start with ``verb`` and touch ``table``."""
-    pattern = re.compile(rf"(^|;)\s*{verb}\b", re.IGNORECASE)  # PostgreSQL's trim starts with SET LOCAL
+    pattern = re.compile(rf"^\s*{verb}\b", re.IGNORECASE)
     return sum(1 for q in queries if pattern.search(q["sql"]) and table in q["sql"])
 
 
-def test_dispatch_writes_one_insert_and_one_trim_per_chunk(backend, settings):
+def test_dispatch_writes_one_insert_and_one_counter_upsert_per_chunk(backend, settings):
     settings.SEQUERE_TIMELINE_DISPATCH_RANGE = 100
     followers = [Ref("user", str(i)) for i in range(1000, 1250)]
     get_backend().add_many((follower, ACTOR, timezone.now()) for follower in followers)
@@ -53,11 +55,14 @@ def test_dispatch_writes_one_insert_and_one_trim_per_chunk(backend, settings):
     with CaptureQueriesContext(connection) as queries:
         assert jobs.dispatch(action.to_dict()) == 250
 
-    assert len(queries) == 13  # 1 record check + 3 chunks x (followers, unfollow marks, insert, trim)
+    # 1 record check + 3 chunks x (followers, entries, counters, unfollow marks); below the cap
+    # nothing is trimmed, so no DELETE at all
+    assert len(queries) == 13
     assert statements(queries, "SELECT", "sequere_follow") == 3
     assert statements(queries, "SELECT", "sequere_timeline_unfollow") == 3
     assert statements(queries, "INSERT", "sequere_timeline_entry") == 3
-    assert statements(queries, "DELETE", "sequere_timeline_entry") == 3
+    assert statements(queries, "INSERT", "sequere_timeline_counter") == 3
+    assert statements(queries, "DELETE", "sequere_timeline_entry") == 0
     for follower in (followers[0], followers[-1]):
         assert backend.fetch(follower, PRIVATE) == [action]
 
@@ -71,12 +76,12 @@ def test_large_deliveries_insert_in_batches(backend):
         assert backend.deliver(records, owners) == 1200
     # 500 rows per INSERT, or fewer where the database caps parameters (999 on SQLite)
     fields = [f for f in Entry._meta.concrete_fields if not f.primary_key]
-    per_insert = min(
-        database_backend.INSERT_BATCH_SIZE, connection.ops.bulk_batch_size(fields, [None] * 1200)
-    )
+    per_insert = min(database_sql.INSERT_BATCH_SIZE, connection.ops.bulk_batch_size(fields, [None] * 1200))
     batches = -(-1200 // per_insert)
     assert statements(queries, "INSERT", "sequere_timeline_entry") == batches
-    assert statements(queries, "DELETE", "sequere_timeline_entry") == 1
+    assert statements(queries, "INSERT", "sequere_timeline_counter") == 1
+    assert statements(queries, "DELETE", "sequere_timeline_entry") == 0
+    assert len(queries) == batches + 1
     assert backend.count(owners[-1], PRIVATE) == 12
 
 

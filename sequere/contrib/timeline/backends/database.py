@@ -6,38 +6,46 @@ Add ``"sequere.contrib.timeline"`` to ``INSTALLED_APPS`` (its migrations create 
     SEQUERE_TIMELINE_BACKEND_CLASS = "sequere.contrib.timeline.backends.database.DatabaseBackend"
     SEQUERE_TIMELINE_FANOUT = "inline"  # no broker needed; or keep Celery
 
-Costs (SQL queries): a page is one query (entries joined to the action store); ``store`` is
-three (action, entries, trim); ``deliver`` of one chunk is at most three (one ``INSERT ... ON
-CONFLICT DO NOTHING`` per 500 rows, one trim, then the unfollow marks when ``since`` is given;
-one more ``DELETE`` per owner whose unfollow raced the chunk).
+Counters: each owner has one ``Counter`` row (entries in its private and public timelines, its
+read mark, its unread count), changed in the same transaction as every write to its entries, so
+``count()`` and ``count_unread()`` without filters read one row. A write learns what it really
+changed from ``RETURNING`` (a retried row is not inserted twice, a row already gone is not
+deleted twice) and adds that to the counters with ``n = n + k``, which is exact however many
+workers write to one owner at once. Writes that insert entries take the counter's row lock when
+they add to it; writes that delete entries (and ``set_read_at``) take it first, before touching
+an entry, so that no two writers wait on each other in opposite orders.
 
-Trimming keeps the newest ``SEQUERE_TIMELINE_MAX_LENGTH`` entries of each timeline in one
-``DELETE`` per write: for each owner written, an index probe finds the entry just past the cap
-and everything at or before it goes. Filters read the capped timeline (with Redis each filtered
-view is a sorted set capped on its own, so past the cap a filter may reach further back there).
-Tested on SQLite and PostgreSQL; the trim's row-value comparison needs SQLite 3.15 or newer.
+Trimming: the counter says when a timeline went past ``SEQUERE_TIMELINE_MAX_LENGTH``, and by how
+many; only then are the oldest ones deleted, in one ``DELETE`` per write that walks the excess
+from the old end of the index (not the whole timeline).
+
+The action store holds only what a timeline still lists: a write that drops entries (a trim,
+``retract``, ``remove_actor``, ``forget_owner``) deletes, in the same transaction, the stored
+actions among them that no entry references any more (one ``NOT EXISTS`` statement). The records
+a write is storing or delivering are never collected by that write (a fan-out still to come reads
+them); ``audit(fix=True)`` collects any that no timeline kept.
+
+Tested on SQLite (3.35 or newer) and PostgreSQL. Filters read the capped timeline (with Redis each
+filtered view is capped on its own, so past the cap a filter may reach further back there).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from django.db import connections, router, transaction
-from django.db.models import Count, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Collate
 
 from ....conf import sequere_settings
 from ....refs import Ref
 from ..records import PRIVATE, PUBLIC, ActionRecord, decode_records
 from .base import BaseTimelineBackend
+from .database_sql import ID_BATCH_SIZE, EntryRow, Owner, Statements
 
 __all__ = ["DatabaseBackend"]
-
-#: Rows per ``INSERT`` of a fan-out.
-INSERT_BATCH_SIZE = 500
-#: Owners per trimming ``DELETE`` (each adds one index probe to the statement).
-TRIM_BATCH_SIZE = 200
 
 _KIND_CODES = {PRIVATE: 0, PUBLIC: 1}
 #: Below every stored date: the read mark of an owner who never marked its timeline as read.
@@ -52,17 +60,40 @@ def _models():
 
 def _refs_q(prefix: str, refs: Iterable[Ref]) -> Q:
     """``Q`` matching any of ``refs`` on the ``<prefix>_identifier``/``<prefix>_object_id`` columns."""
-    by_identifier: dict[str, set[str]] = defaultdict(set)
-    for ref in refs:
-        by_identifier[ref.identifier].add(ref.object_id)
     query = Q(pk__in=[])
-    for identifier, object_ids in by_identifier.items():
-        query |= Q(**{f"{prefix}_identifier": identifier, f"{prefix}_object_id__in": sorted(object_ids)})
+    for identifier, object_ids in _by_identifier(refs).items():
+        query |= Q(**{f"{prefix}_identifier": identifier, f"{prefix}_object_id__in": object_ids})
     return query
+
+
+def _by_identifier(refs: Iterable[Ref]) -> dict[str, list[str]]:
+    grouped: dict[str, set[str]] = defaultdict(set)
+    for ref in refs:
+        grouped[ref.identifier].add(ref.object_id)
+    return {identifier: sorted(ids) for identifier, ids in grouped.items()}
 
 
 def _owner(owner: Ref) -> dict[str, str]:
     return {"owner_identifier": owner.identifier, "owner_object_id": owner.object_id}
+
+
+def _deltas(
+    rows: Iterable[EntryRow], read_at: Mapping[Owner, int | None], sign: int
+) -> dict[Owner, list[int]]:
+    """What ``rows`` (entries added, ``sign=1``, or removed, ``-1``) change in each owner's
+    ``[private, public, unread]``; an entry is unread when dated after its owner's ``read_at``."""
+    deltas: dict[Owner, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for oi, oo, kind, date, _ in rows:
+        delta = deltas[(oi, oo)]
+        mark = read_at.get((oi, oo))
+        after = mark is None or date > mark
+        if kind == _KIND_CODES[PRIVATE]:
+            delta[0] += sign
+            delta[2] += sign if after else 0
+        else:
+            delta[1] += sign
+            delta[2] -= sign if after else 0
+    return deltas
 
 
 class DatabaseBackend(BaseTimelineBackend):
@@ -70,110 +101,139 @@ class DatabaseBackend(BaseTimelineBackend):
 
     joins_database_transaction = True
 
-    def audit(self, fix: bool = False) -> dict:
-        """Entries whose action is gone, timelines over ``SEQUERE_TIMELINE_MAX_LENGTH``.
+    def __init__(self) -> None:
+        self._statements: dict[str, Statements] = {}
 
-        Three queries (a count, the entries with no action, the timelines over the cap), plus
-        the repairs with ``fix``: one ``DELETE`` of the dangling entries, and the usual trim of
-        each timeline over the cap. Returns the dict of :meth:`BaseTimelineBackend.audit`.
+    def audit(self, fix: bool = False) -> dict:
+        """Entries whose action is gone, timelines over ``SEQUERE_TIMELINE_MAX_LENGTH``, counters
+        that do not match the entries, stored actions no entry references.
+
+        With ``fix``: the dangling entries are deleted and the long timelines trimmed (counters
+        kept as every write keeps them), wrong counters rewritten from the entries, unreferenced
+        actions deleted. Returns the dict of :meth:`BaseTimelineBackend.audit`.
         """
-        models = _models()
-        entries = self._entries()
-        problems: list[str] = []
-        fixed = 0
-        checked = entries.count()
-        actions = models.StoredAction._default_manager.using(self._alias()).values("pk")
-        dangling = entries.exclude(action_id__in=actions)
-        gone = dangling.count()
-        if gone:
-            problems.append(f"{gone} timeline entries point at an action that is gone")
-            if fix:
-                dangling.delete()
-                fixed += 1
-        cap = int(sequere_settings.TIMELINE_MAX_LENGTH)
-        kinds = {code: name for name, code in _KIND_CODES.items()}
-        over = list(
-            entries.values("owner_identifier", "owner_object_id", "kind")
-            .annotate(entries=Count("pk"))
-            .filter(entries__gt=cap)
-            .order_by()
-        )
-        for row in over:
-            owner = f"{row['owner_identifier']}:{row['owner_object_id']}"
-            problems.append(
-                f"the {kinds[row['kind']]} timeline of {owner} holds {row['entries']} entries, more "
-                f"than SEQUERE_TIMELINE_MAX_LENGTH = {cap}"
-            )
-        if fix and over:
-            self._trim(
-                [(Ref(row["owner_identifier"], row["owner_object_id"]), kinds[row["kind"]]) for row in over]
-            )
-            fixed += len(over)
-        return {"checked": checked, "problems": problems, "fixed": fixed}
+        from .database_audit import audit
+
+        return audit(self, fix)
 
     # helpers
 
     def _alias(self) -> str:
         return router.db_for_write(_models().Entry)
 
+    def _sql(self) -> Statements:
+        alias = self._alias()
+        statements = self._statements.get(alias)
+        if statements is None:
+            statements = self._statements[alias] = Statements(alias)
+        return statements
+
     def _entries(self):
         return _models().Entry._default_manager.using(self._alias())
 
+    def _counters(self):
+        return _models().Counter._default_manager.using(self._alias())
+
     def _entry(self, record: ActionRecord, owner: Ref, kind: str):
-        return _models().Entry(
-            **_owner(owner),
-            kind=_KIND_CODES[kind],
-            date=record.date,
-            action_id=record.id,
-            verb=record.verb,
-            target_identifier=record.target_identifier,
-            actor_identifier=record.actor.identifier,
-            actor_object_id=record.actor.object_id,
+        return _models().Entry(**_owner(owner), kind=_KIND_CODES[kind], **self._entry_fields(record))
+
+    def _entry_fields(self, record: ActionRecord) -> dict[str, Any]:
+        return {
+            "date": record.date,
+            "action_id": record.id,
+            "verb": record.verb,
+            "target_identifier": record.target_identifier,
+            "actor_identifier": record.actor.identifier,
+            "actor_object_id": record.actor.object_id,
+        }
+
+    def _entry_row(self, record: ActionRecord, owner: Ref, kind: str) -> tuple:
+        """An entry's values in :data:`~.database_sql.ENTRY_COLUMNS` order."""
+        return (
+            owner.identifier,
+            owner.object_id,
+            _KIND_CODES[kind],
+            record.date,
+            record.id,
+            record.verb,
+            record.target_identifier,
+            record.actor.identifier,
+            record.actor.object_id,
         )
 
-    def _insert(self, entries: list) -> None:
-        if entries:
-            self._entries().bulk_create(entries, batch_size=INSERT_BATCH_SIZE, ignore_conflicts=True)
+    def _lock(self, query: Q) -> dict[Owner, int | None]:
+        """Lock the counters matching ``query`` (before deleting entries); their read marks.
 
-    def _trim(self, timelines: Sequence[tuple[Ref, str]]) -> None:
-        """Keep the newest ``SEQUERE_TIMELINE_MAX_LENGTH`` entries of each ``(owner, kind)``."""
-        Entry = _models().Entry
-        connection = connections[self._alias()]
-        quote = connection.ops.quote_name
-        meta = Entry._meta
-        table = quote(meta.db_table)
-        owner_identifier, owner_object_id, kind, date, action = (
-            quote(meta.get_field(name).column)
-            for name in ("owner_identifier", "owner_object_id", "kind", "date", "action")
+        In code point order, the order in which the counter upserts lock them (sorted in Python),
+        so that a delete and a delivery never wait on each other's locks in a cycle.
+        """
+        order: list[Any] = ["owner_identifier", "owner_object_id"]
+        if connections[self._alias()].vendor == "postgresql":
+            order = [Collate(name, "C") for name in order]  # byte order: UTF-8's is code point order
+        rows = (
+            self._counters()
+            .select_for_update()
+            .filter(query)
+            .order_by(*order)
+            .values_list("owner_identifier", "owner_object_id", "read_at")
         )
-        one = f"{owner_identifier} = %s AND {owner_object_id} = %s AND {kind} = %s"
-        # The entry just past the cap, by the same order as reads (newest first); the unique
-        # index (owner, kind, date, action) answers it without touching the table.
-        probe = (
-            f"SELECT {date}, {action} FROM {table} WHERE {one} "
-            f"ORDER BY {date} DESC, {action} DESC LIMIT 1 OFFSET %s"
-        )
-        cap = int(sequere_settings.TIMELINE_MAX_LENGTH)
-        unique = list(dict.fromkeys(timelines))
-        # PostgreSQL would JIT-compile this statement (its cost estimate adds up one probe per
-        # owner), which takes far longer than running it; sent in the same round trip.
-        prefix = "SET LOCAL jit = off; " if connection.vendor == "postgresql" else ""
-        with connection.cursor() as cursor:
-            for start in range(0, len(unique), TRIM_BATCH_SIZE):
-                clauses, params = [], []
-                for owner, kind_name in unique[start : start + TRIM_BATCH_SIZE]:
-                    code = _KIND_CODES[kind_name]
-                    clauses.append(f"({one} AND ({date}, {action}) <= ({probe}))")
-                    params += [
-                        owner.identifier,
-                        owner.object_id,
-                        code,
-                        owner.identifier,
-                        owner.object_id,
-                        code,
-                        cap,
-                    ]
-                cursor.execute(f"{prefix}DELETE FROM {table} WHERE {' OR '.join(clauses)}", params)
+        return {(oi, oo): read_at for oi, oo, read_at in rows}
+
+    def _add(self, rows: Sequence[tuple], keep: Iterable[str] = ()) -> int:
+        """Insert entry rows, add what was inserted to the counters, trim what went past the cap.
+
+        The counters are locked by the add itself; it returns the read marks, so the unread part
+        is first added as if every new entry were unread, then corrected with the trim's
+        changes in one more upsert when needed. Actions that the trim left unreferenced are
+        collected, except ``keep``. Returns how many entries were inserted.
+        """
+        sql = self._sql()
+        with connections[self._alias()].cursor() as cursor:
+            inserted = sql.insert_entries(cursor, rows)
+            if not inserted:
+                return 0
+            guessed = _deltas(inserted, {}, 1)
+            state = sql.add_counts(cursor, guessed)
+            read_at = {owner: mark for owner, (_, _, mark) in state.items()}
+            correction: dict[Owner, list[int]] = defaultdict(lambda: [0, 0, 0])
+            for owner, delta in _deltas(inserted, read_at, 1).items():
+                correction[owner][2] = delta[2] - guessed[owner][2]
+            cap = int(sequere_settings.TIMELINE_MAX_LENGTH)
+            excess = [
+                (oi, oo, code, n - cap)
+                for (oi, oo), (private, public, _) in state.items()
+                for code, n in ((_KIND_CODES[PRIVATE], private), (_KIND_CODES[PUBLIC], public))
+                if n > cap
+            ]
+            if excess:
+                trimmed = sql.trim(cursor, excess)
+                for owner, delta in _deltas(trimmed, read_at, -1).items():
+                    correction[owner] = [a + b for a, b in zip(correction[owner], delta, strict=True)]
+                sql.collect(cursor, {row[4] for row in trimmed} - set(keep))
+            sql.add_counts(cursor, correction)
+        return len(inserted)
+
+    def _remove(
+        self, where: str, params: Sequence[Any], read_at: Mapping[Owner, int | None]
+    ) -> list[EntryRow]:
+        """Delete the entries matching ``where`` of owners whose counters are locked (``read_at``,
+        from :meth:`_lock`) and take them off the counters; returns the deleted entries."""
+        sql = self._sql()
+        with connections[self._alias()].cursor() as cursor:
+            removed = sql.delete_entries(cursor, where, params)
+            if removed:
+                sql.add_counts(cursor, _deltas(removed, read_at, -1))
+        return removed
+
+    def _collect(self, action_ids: Iterable[str]) -> int:
+        with connections[self._alias()].cursor() as cursor:
+            return self._sql().collect(cursor, action_ids)
+
+    def _owner_where(self, identifier: str, object_ids: Sequence[str], kind: str) -> tuple[str, list]:
+        sql = self._sql()
+        marks = ", ".join(["%s"] * len(object_ids))
+        where = f"{sql.e_oi} = %s AND {sql.e_oo} IN ({marks}) AND {sql.e_kind} = %s"
+        return where, [identifier, *object_ids, _KIND_CODES[kind]]
 
     # writes
 
@@ -197,20 +257,18 @@ class DatabaseBackend(BaseTimelineBackend):
                 ],
                 ignore_conflicts=True,
             )
-            self._insert([self._entry(record, owner, kind) for kind in kinds])
-            self._trim([(owner, kind) for kind in kinds])
+            self._add([self._entry_row(record, owner, kind) for kind in kinds], keep=[record.id])
 
     def deliver(
         self, records: Sequence[ActionRecord], owners: Sequence[Ref], *, since: int | None = None
     ) -> int:
         if not records or not owners:
             return 0
+        rows = [self._entry_row(record, owner, PRIVATE) for owner in owners for record in records]
         with transaction.atomic(using=self._alias(), savepoint=False):
-            entries = [self._entry(record, owner, PRIVATE) for owner in owners for record in records]
-            self._insert(entries)
-            self._trim([(owner, PRIVATE) for owner in owners])
+            self._add(rows, keep=[record.id for record in records])
         if since is None:
-            return len(entries)
+            return len(rows)
         # The unfollow marks are read only once the entries are committed. remove_actor commits
         # its mark before it deletes, so an unfollow racing this chunk either committed its mark
         # before this read (the entries are taken back here) or deletes after our commit (its
@@ -222,27 +280,32 @@ class DatabaseBackend(BaseTimelineBackend):
             .values_list("owner_identifier", "owner_object_id", "actor_identifier", "actor_object_id")
         )
         if not marks:
-            return len(entries)
+            return len(rows)
         taken_back = 0
-        for oi, oo, ai, ao in marks:
-            ids = [r.id for r in records if r.actor == Ref(ai, ao)]
-            self._entries().filter(
-                owner_identifier=oi, owner_object_id=oo, kind=_KIND_CODES[PRIVATE], action_id__in=ids
-            ).delete()
-            taken_back += len(ids)
-        return len(entries) - taken_back
+        with transaction.atomic(using=self._alias(), savepoint=False):
+            read_at = self._lock(_refs_q("owner", {Ref(oi, oo) for oi, oo, _, _ in marks}))
+            for oi, oo, ai, ao in sorted(marks):
+                ids = [r.id for r in records if r.actor == Ref(ai, ao)]
+                where, params = self._owner_where(oi, [oo], PRIVATE)
+                in_ids = f"{self._sql().e_action} IN ({', '.join(['%s'] * len(ids))})"
+                self._remove(f"{where} AND {in_ids}", [*params, *ids], read_at)
+                taken_back += len(ids)
+        return len(rows) - taken_back
 
     def retract(self, records: Sequence[ActionRecord], owners: Sequence[Ref]) -> int:
         if not records or not owners:
             return 0
-        deleted, _ = (
-            self._entries()
-            .filter(
-                _refs_q("owner", owners), kind=_KIND_CODES[PRIVATE], action_id__in=[r.id for r in records]
-            )
-            .delete()
-        )
-        return deleted
+        ids = sorted({r.id for r in records})
+        removed: list[EntryRow] = []
+        with transaction.atomic(using=self._alias(), savepoint=False):
+            read_at = self._lock(_refs_q("owner", owners))
+            in_ids = f"{self._sql().e_action} IN ({', '.join(['%s'] * len(ids))})"
+            for identifier, object_ids in _by_identifier(owners).items():
+                where, params = self._owner_where(identifier, object_ids, PRIVATE)
+                removed += self._remove(f"{where} AND {in_ids}", [*params, *ids], read_at)
+            if removed:
+                self._collect(ids)
+        return len(removed)
 
     def remove_actor(self, owner: Ref, actor: Ref, *, at: int) -> int:
         models = _models()
@@ -261,17 +324,18 @@ class DatabaseBackend(BaseTimelineBackend):
             unique_fields=["owner_identifier", "owner_object_id", "actor_identifier", "actor_object_id"],
             update_fields=["at"],
         )
-        deleted, _ = (
-            self._entries()
-            .filter(
-                **_owner(owner),
-                kind=_KIND_CODES[PRIVATE],
-                actor_identifier=actor.identifier,
-                actor_object_id=actor.object_id,
+        sql = self._sql()
+        with transaction.atomic(using=self._alias(), savepoint=False):
+            read_at = self._lock(Q(**_owner(owner)))
+            where, params = self._owner_where(owner.identifier, [owner.object_id], PRIVATE)
+            removed = self._remove(
+                f"{where} AND {sql.e_actor_identifier} = %s AND {sql.e_actor_object_id} = %s",
+                [*params, actor.identifier, actor.object_id],
+                read_at,
             )
-            .delete()
-        )
-        return deleted
+            if removed:
+                self._collect(row[4] for row in removed)
+        return len(removed)
 
     def delete(self, record: ActionRecord, owner: Ref) -> bool:
         """Delete the action and every entry of it, in every timeline (one index on ``action``)."""
@@ -280,33 +344,84 @@ class DatabaseBackend(BaseTimelineBackend):
                 _models().StoredAction._default_manager.using(self._alias()).filter(id=record.id).delete()
             )
             if existed:
-                self._entries().filter(action_id=record.id).delete()
+                read_at = self._lock(self._holding([record.id]))
+                self._remove(f"{self._sql().e_action} = %s", [record.id], read_at)
         return existed > 0
 
-    def set_read_at(self, owner: Ref, at: int) -> None:
-        models = _models()
-        models.ReadMark._default_manager.using(self._alias()).bulk_create(
-            [models.ReadMark(**_owner(owner), at=int(at))],
-            update_conflicts=True,
-            unique_fields=["owner_identifier", "owner_object_id"],
-            update_fields=["at"],
+    def _holding(self, action_ids: Sequence[str]) -> Q:
+        """``Q`` over counters: the owners whose timelines list one of ``action_ids``."""
+        return Q(
+            Exists(
+                self._entries().filter(
+                    action_id__in=list(action_ids),
+                    owner_identifier=OuterRef("owner_identifier"),
+                    owner_object_id=OuterRef("owner_object_id"),
+                )
+            )
         )
+
+    def forget_owner(self, owner: Ref) -> int:
+        """In one transaction: the owner's own actions leave the store and every timeline, then
+        the rest of its private timeline goes (and the actions nothing else lists)."""
+        models = _models()
+        sql = self._sql()
+        with transaction.atomic(using=self._alias(), savepoint=False):
+            own = list(
+                self._entries()
+                .filter(**_owner(owner), kind=_KIND_CODES[PUBLIC])
+                .values_list("action_id", flat=True)
+            )
+            read_at = self._lock(Q(**_owner(owner)) | self._holding(own))
+            deleted = 0
+            for start in range(0, len(own), ID_BATCH_SIZE):
+                batch = own[start : start + ID_BATCH_SIZE]
+                self._remove(f"{sql.e_action} IN ({', '.join(['%s'] * len(batch))})", batch, read_at)
+                deleted += (
+                    models.StoredAction._default_manager.using(self._alias()).filter(id__in=batch).delete()[0]
+                )
+            rest = self._remove(
+                f"{sql.e_oi} = %s AND {sql.e_oo} = %s", [owner.identifier, owner.object_id], read_at
+            )
+            if rest:
+                self._collect(row[4] for row in rest)
+        return deleted
+
+    def set_read_at(self, owner: Ref, at: int) -> None:
+        """The mark, then the unread count recounted from the entries (two statements, in that
+        order: the first takes the counter's lock, so the count sees every write before it)."""
+        models = _models()
+        at = int(at)
+        with transaction.atomic(using=self._alias(), savepoint=False):
+            self._counters().bulk_create(
+                [models.Counter(**_owner(owner), read_at=at)],
+                update_conflicts=True,
+                unique_fields=["owner_identifier", "owner_object_id"],
+                update_fields=["read_at"],
+            )
+            with connections[self._alias()].cursor() as cursor:
+                self._sql().recount_unread(
+                    cursor,
+                    (owner.identifier, owner.object_id),
+                    (_KIND_CODES[PRIVATE], _KIND_CODES[PUBLIC]),
+                    at,
+                )
 
     # reads
 
     def get_read_at(self, owner: Ref) -> int | None:
-        return (
-            _models()
-            .ReadMark._default_manager.using(self._alias())
-            .filter(**_owner(owner))
-            .values_list("at", flat=True)
-            .first()
-        )
+        return self._counters().filter(**_owner(owner)).values_list("read_at", flat=True).first()
+
+    def _stored_counts(self, owner: Ref) -> tuple[int, int, int]:
+        """``(private, public, unread)`` from the owner's counter: one row read by its unique index."""
+        with connections[self._alias()].cursor() as cursor:
+            return self._sql().read_counts(cursor, (owner.identifier, owner.object_id)) or (0, 0, 0)
 
     def count_unread(self, owner: Ref, *, verb: str | None = None, target: str | None = None) -> int:
-        """One statement: the read mark as a subquery, private and own (public) entries after it."""
-        models = _models()
-        mark = models.ReadMark._default_manager.using(self._alias()).filter(**_owner(owner)).values("at")[:1]
+        """Without filters, the owner's counter; with them, one statement: the read mark as a
+        subquery, private and own (public) entries after it."""
+        if verb is None and target is None:
+            return max(self._stored_counts(owner)[2], 0)
+        mark = self._counters().filter(**_owner(owner)).values("read_at")[:1]
         qs = self._entries().filter(**_owner(owner))
         if verb is not None:
             qs = qs.filter(verb=verb)
@@ -406,6 +521,10 @@ class DatabaseBackend(BaseTimelineBackend):
         target: str | None = None,
         after: int | None = None,
     ) -> int:
+        """Without filters, the owner's counter (one row); with them, an index-only ``COUNT``."""
+        if verb is None and target is None and after is None:
+            private, public, _ = self._stored_counts(owner)
+            return private if self.check_kind(kind) == PRIVATE else public
         qs = self._timeline(owner, kind, verb, target)
         if after is not None:
             qs = qs.filter(date__gt=int(after))

@@ -65,6 +65,11 @@ class KeyBuilder:
         """``owner``'s ``kind`` (private or public) timeline: one LIST of packed entries."""
         return f"{self.owner(owner)}:entries:{kind}"
 
+    def delivery(self, owner: Ref, kind: str) -> tuple[str, str]:
+        """``(timeline, unfollowed)`` of ``owner``: the pair of keys a delivery writes and reads."""
+        base = self.owner(owner)
+        return f"{base}:entries:{kind}", f"{base}:unfollowed"
+
     def timeline_pattern(self) -> str:
         """A ``SCAN MATCH`` pattern for every timeline under the prefix."""
         return f"{glob_literal(self.prefix)}{{*}}:entries:p*"

@@ -113,12 +113,20 @@ class RedisBackend(BaseTimelineBackend):
             "public": "1" if kind == PUBLIC else "0",
             "entry": entry,
         }
-        keys = self.keys
-        groups: dict[Any, list[str]] = {}
-        for number, owner in enumerate(owners):
-            timeline = keys.timeline(owner, kind)
-            group = self.link.client.keyslot(timeline) if self.link.cluster else number // OWNERS_PER_CALL
-            groups.setdefault(group, []).extend((timeline, keys.unfollowed(owner)))
+        delivery = self.keys.delivery
+        if not self.link.cluster:
+            calls = []
+            for start in range(0, len(owners), OWNERS_PER_CALL):
+                pairs = [
+                    key for owner in owners[start : start + OWNERS_PER_CALL] for key in delivery(owner, kind)
+                ]
+                calls.append(ScriptCall(PUSH, {"timelines": pairs}, args))
+            return calls
+        keyslot = self.link.client.keyslot
+        groups: dict[int, list[str]] = {}
+        for owner in owners:
+            pair = delivery(owner, kind)
+            groups.setdefault(keyslot(pair[0]), []).extend(pair)
         return [ScriptCall(PUSH, {"timelines": pairs}, args) for pairs in groups.values()]
 
     def _collect(self, action_ids: Sequence[str]) -> None:

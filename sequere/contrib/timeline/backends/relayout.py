@@ -2,7 +2,7 @@
 
 ``manage.py sequere_rebuild_timeline --relayout`` runs :func:`relayout`. The old layout kept each
 timeline as sorted sets of 32-character action ids (the timeline, one per filtered view, and a
-per-actor index, see :mod:`.keys`). For each old timeline it:
+per-actor index, see :mod:`sequere.contrib.timeline.backends.keys`). For each old timeline it:
 
 1. reads the ids and loads their actions;
 2. gives each action a compact id, the first 16 of its 32 hex digits (the same id whichever
