@@ -50,6 +50,11 @@ DEFAULTS: dict[str, Any] = {
     "TIMELINE_PUBLISH_TIMEOUT": 3.0,
     "TIMELINE_IMPORT_ON_FOLLOW": True,
     "TIMELINE_REMOVE_ON_UNFOLLOW": True,
+    # REST API (sequere.contrib.rest_framework)
+    "REST_SERIALIZERS": {},
+    "REST_PAGE_SIZE": 20,
+    "REST_MAX_PAGE_SIZE": 100,
+    "REST_THROTTLE_CLASSES": None,
 }
 
 #: The original django-sequere's names, still read (with a deprecation warning): old -> new.

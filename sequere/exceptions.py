@@ -72,3 +72,16 @@ class OutcomeUnknownException(BackendUnavailableException):
         self.follower = follower
         self.followed = followed
         self.token = token
+
+
+class InvalidPageException(SequereException):
+    """A cursor page asked for with bad arguments: a size out of range, or both ``after`` and ``before``."""
+
+
+class InvalidCursorException(InvalidPageException):
+    """A cursor that this list did not hand out: forged, tampered with, signed with another
+    ``SECRET_KEY``, or taken from another list (another object, filter, order or backend).
+
+    Cursors come from a :class:`~sequere.cursors.CursorPage`'s ``next_cursor`` and
+    ``previous_cursor``; the fix is to start again from the first page. The REST API answers 400.
+    """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -10,6 +11,7 @@ from typing import Any
 from django.utils import timezone
 
 from .backends.base import BaseBackend
+from .cursors import CursorPage, Keyed, read_page
 from .refs import Edge, Ref
 from .registration import registry
 
@@ -44,6 +46,38 @@ class LazyList:
 
     def _load(self, rows: list[Any]) -> list[Any]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _scope(self) -> str:  # pragma: no cover - abstract
+        """A description of this list (backend, owner, filters, order) that cursors are bound to."""
+        raise NotImplementedError
+
+    def _seek(self, after: tuple | None, before: tuple | None, limit: int) -> list[Keyed]:
+        """The backend's ``fetch_keyset`` for this list: ``(key, raw row)`` pairs."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def _is_key(self, key: tuple) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def page(self, after: str | None = None, before: str | None = None, size: int = 20) -> CursorPage:
+        """One cursor page of this list (see :mod:`sequere.cursors`).
+
+        ``after`` is a page's ``next_cursor``, ``before`` its ``previous_cursor``; with neither,
+        the first page. Items are those the list yields, in its order. The page stays the same
+        while entries are added above it (keyset pagination, not an offset), and costs what the
+        first page costs however deep it is: one backend read plus the instance queries.
+        Raises :class:`~sequere.exceptions.InvalidCursorException` for a cursor this list did not
+        hand out, :class:`~sequere.exceptions.InvalidPageException` for a size outside 1 to
+        :data:`~sequere.cursors.MAX_PAGE_SIZE` or both cursors at once.
+        """
+        return read_page(
+            scope=self._scope(),
+            after=after,
+            before=before,
+            size=size,
+            fetch=self._seek,
+            load=self._load,
+            check_key=self._is_key,
+        )
 
     def __len__(self) -> int:
         return self.count()
@@ -149,6 +183,25 @@ class FollowList(LazyList):
             offset=offset,
             limit=limit,
         )
+
+    def _scope(self) -> str:
+        backend = type(self.backend)
+        path = f"{backend.__module__}.{backend.__qualname__}"
+        return json.dumps(["follow", path, self.kind, *self.ref, self.identifier, self.desc])
+
+    def _seek(self, after: tuple | None, before: tuple | None, limit: int) -> list[Keyed]:
+        return self.backend.fetch_keyset(
+            self.kind,
+            self.ref,
+            identifier=self.identifier,
+            desc=self.desc,
+            after=after,
+            before=before,
+            limit=limit,
+        )
+
+    def _is_key(self, key: tuple) -> bool:
+        return self.backend.is_key(key)
 
     def _load(self, edges: list[Edge]) -> list[tuple[Any, datetime]]:
         instances = registry.load(edge.ref for edge in edges)

@@ -1,5 +1,6 @@
 """Settings for the test suite: SQLite by default, ``DATABASE_URL`` for PostgreSQL."""
 
+import importlib.util
 import os
 
 SECRET_KEY = "sequere-tests"
@@ -27,6 +28,14 @@ INSTALLED_APPS = [
     "sequere.contrib.user",
     "sequere.contrib.timeline",
 ]
+# the REST API's tests need the `rest` extra; the no-extras run has no Django REST framework
+HAS_REST_FRAMEWORK = importlib.util.find_spec("rest_framework") is not None
+if HAS_REST_FRAMEWORK:
+    INSTALLED_APPS.append("rest_framework")
+    REST_FRAMEWORK = {
+        "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+        "DEFAULT_THROTTLE_RATES": {"sequere": "1000/minute"},
+    }
 
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",

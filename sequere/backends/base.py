@@ -87,6 +87,35 @@ class BaseBackend(abc.ABC):
         when the follow became mutual. Returns ``[]`` past the end or when ``ref`` has no edges.
         """
 
+    def fetch_keyset(
+        self,
+        kind: str,
+        ref: Ref,
+        *,
+        identifier: str | None = None,
+        desc: bool = True,
+        after: tuple | None = None,
+        before: tuple | None = None,
+        limit: int,
+    ) -> list[tuple[tuple, Edge]]:
+        """Up to ``limit`` edges of :meth:`fetch`'s list next to a key, each as ``(key, edge)``.
+
+        The cursor page primitive (see :mod:`sequere.cursors`). A key is this backend's sort key
+        of one edge, a tuple of strings and integers that :meth:`is_key` accepts, such that the
+        list is ordered by it (reversed when ``desc``). With ``after``, the first ``limit`` edges
+        that come strictly after it in the list's order; with ``before``, the ``limit`` edges
+        strictly before it that are nearest to it; with neither, the first ``limit``. Rows are
+        always in the list's order. The key need not belong to an edge that still exists. The
+        cost must not depend on how deep in the list the key is (a seek, never an offset).
+
+        Backends that support cursor pages implement it; the default raises NotImplementedError.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not implement cursor pages (fetch_keyset).")
+
+    def is_key(self, key: tuple) -> bool:
+        """Whether ``key`` (decoded from a signed cursor) has the shape of this backend's keys."""
+        return all(isinstance(part, (str, int)) and not isinstance(part, bool) for part in key)
+
     @abc.abstractmethod
     def count(self, kind: str, ref: Ref, *, identifier: str | None = None) -> int:
         """How many edges :meth:`fetch` would return without offset and limit; 0 when none."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
@@ -195,6 +196,53 @@ class RedisBackend(BaseBackend):
         args = {"desc": "1" if desc else "0", "offset": offset, "limit": -1 if limit is None else limit}
         rows = self.link.run(ScriptCall(scripts.FETCH, keys, args))
         return [Edge(Ref(identifiers[row.set - 1], row.member), from_micros(row.score)) for row in rows]
+
+    def fetch_keyset(
+        self,
+        kind: str,
+        ref: Ref,
+        *,
+        identifier: str | None = None,
+        desc: bool = True,
+        after: tuple | None = None,
+        before: tuple | None = None,
+        limit: int,
+    ) -> list[tuple[tuple, Edge]]:
+        """One ``EVALSHA`` of ``seek.lua``; keys are ``(score, identifier, pk)``.
+
+        The script enters each set by rank next to the cursor, so a page 100,000 edges deep
+        costs one round trip, as the first page does (one slot: every set of ``ref`` shares its
+        hash tag).
+        """
+        identifiers = self._identifiers(identifier)
+        key = after if after is not None else before
+        up = (after is not None) != desc if key is not None else not desc
+        cursor = {"cursor_score": "", "cursor_set": 0, "cursor_member": ""}
+        if key is not None:
+            score, other, member = key
+            position = bisect.bisect_left(identifiers, other)
+            exact = position < len(identifiers) and identifiers[position] == other
+            cursor = {
+                "cursor_score": int(score),
+                # an identifier no longer listed sorts between its neighbours
+                "cursor_set": position + 1 if exact else position + 0.5,
+                "cursor_member": member,
+            }
+        keys = {"sets": self.keys.keys(ref, CODE[kind], identifiers)}
+        args = {"up": "1" if up else "0", "limit": limit, **cursor}
+        rows = self.link.run(ScriptCall(scripts.SEEK, keys, args))
+        out = []
+        for row in rows:
+            other = identifiers[row.set - 1]
+            score = int(float(row.score))
+            out.append(((score, other, row.member), Edge(Ref(other, row.member), from_micros(score))))
+        if before is not None:
+            out.reverse()
+        return out
+
+    def is_key(self, key: tuple) -> bool:
+        """``(score, identifier, pk)``: an integer and two strings."""
+        return len(key) == 3 and type(key[0]) is int and isinstance(key[1], str) and isinstance(key[2], str)
 
     def count(self, kind: str, ref: Ref, *, identifier: str | None = None) -> int:
         """``ZCARD`` of the set (one call; a script summing the per-type sets when unfiltered)."""

@@ -23,5 +23,7 @@ COUNT = Script(__package__, "count")
 FETCH = Script(__package__, "fetch")
 AFTER = Script(__package__, "after")
 CHUNK = Script(__package__, "chunk")
+#: Cursor pages: the entries nearest to a cursor on one side of it, by rank (no walk).
+SEEK = Script(__package__, "seek")
 #: Repairs (``sequere_check --fix``): one half set to what the other says.
 MIRROR = Script(__package__, "mirror")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime
 from typing import Any
@@ -116,6 +117,26 @@ class ActionList(LazyList):
 
     def _load(self, records: list[ActionRecord]) -> list[Action]:
         return build_actions(records)
+
+    def _scope(self) -> str:
+        backend = type(self.backend)
+        path = f"{backend.__module__}.{backend.__qualname__}"
+        return json.dumps(["timeline", path, self.kind, *self.owner, self.verb, self.target, self.desc])
+
+    def _seek(self, after: tuple | None, before: tuple | None, limit: int) -> list[tuple]:
+        return self.backend.fetch_keyset(
+            self.owner,
+            self.kind,
+            verb=self.verb,
+            target=self.target,
+            desc=self.desc,
+            after=after,
+            before=before,
+            limit=limit,
+        )
+
+    def _is_key(self, key: tuple) -> bool:
+        return self.backend.is_key(key)
 
 
 class Timeline:

@@ -129,6 +129,37 @@ class BaseTimelineBackend(abc.ABC):
         constant number of round trips whatever ``limit`` is.
         """
 
+    def fetch_keyset(
+        self,
+        owner: Ref,
+        kind: str,
+        *,
+        verb: str | None = None,
+        target: str | None = None,
+        desc: bool = False,
+        after: tuple | None = None,
+        before: tuple | None = None,
+        limit: int,
+    ) -> list[tuple[tuple, ActionRecord | None]]:
+        """Up to ``limit`` entries of :meth:`fetch`'s list next to a key, each as ``(key, record)``.
+
+        The cursor page primitive (see :mod:`sequere.cursors`). A key is an entry's
+        ``(date, action id)``, the timeline's sort key. With ``after``, the first ``limit``
+        entries strictly after it in the list's order (newest first when ``desc``); with
+        ``before``, the ``limit`` entries strictly before it that are nearest to it; with neither,
+        the first ``limit``. Rows are in the list's order; the key need not be an entry that still
+        exists. ``limit`` counts entries; an entry whose record is gone or corrupt comes as
+        ``(key, None)`` or is left out. Filters as in :meth:`fetch`. The cost is that of a first page, however
+        deep the key is.
+
+        Backends that support cursor pages implement it; the default raises NotImplementedError.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not implement cursor pages (fetch_keyset).")
+
+    def is_key(self, key: tuple) -> bool:
+        """Whether ``key`` (decoded from a signed cursor) is ``(date, action id)``: an int, a str."""
+        return len(key) == 2 and type(key[0]) is int and isinstance(key[1], str)
+
     @abc.abstractmethod
     def count(
         self,

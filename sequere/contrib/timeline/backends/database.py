@@ -483,6 +483,35 @@ class DatabaseBackend(BaseTimelineBackend):
         end = None if limit is None else offset + limit
         return decode_records(qs[offset:end])
 
+    def fetch_keyset(
+        self,
+        owner: Ref,
+        kind: str,
+        *,
+        verb: str | None = None,
+        target: str | None = None,
+        desc: bool = False,
+        after: tuple | None = None,
+        before: tuple | None = None,
+        limit: int,
+    ) -> list[tuple[tuple, ActionRecord | None]]:
+        """One query seeking on ``(date, action_id)``, the order of the timeline's indexes."""
+        qs = self._timeline(owner, kind, verb, target)
+        key = after if after is not None else before
+        up = (after is not None) != desc if key is not None else not desc
+        if key is not None:
+            date, action_id = key
+            if up:
+                qs = qs.filter(date__gte=date).exclude(date=date, action_id__lte=action_id)
+            else:
+                qs = qs.filter(date__lte=date).exclude(date=date, action_id__gte=action_id)
+        order = ("date", "action_id") if up else ("-date", "-action_id")
+        rows = list(qs.order_by(*order).values_list("date", "action_id", "action__payload")[:limit])
+        if before is not None:
+            rows.reverse()
+        records = {record.id: record for record in decode_records((i, p) for _, i, p in rows)}
+        return [((date, action_id), records.get(action_id)) for date, action_id, _ in rows]
+
     def count(
         self,
         owner: Ref,

@@ -43,6 +43,8 @@ PUSH = Script(__package__, "push")
 PAGE = Script(__package__, "page")
 COUNT = Script(__package__, "count")
 REMOVE = Script(__package__, "remove")
+#: Cursor pages (``fetch_keyset``): a binary search for the cursor, then the entries next to it.
+SEEK = Script(__package__, "seek")
 
 
 class RedisBackend(BaseTimelineBackend):
@@ -294,6 +296,42 @@ class RedisBackend(BaseTimelineBackend):
         if verb is None and target is None:
             return records
         return [record for record in records if entries.matches(record, verb, target)]
+
+    def fetch_keyset(
+        self,
+        owner: Ref,
+        kind: str,
+        *,
+        verb: str | None = None,
+        target: str | None = None,
+        desc: bool = False,
+        after: tuple | None = None,
+        before: tuple | None = None,
+        limit: int,
+    ) -> list[tuple[tuple, ActionRecord | None]]:
+        """Two round trips as a page: one ``seek.lua`` call (a binary search for the cursor in
+        the list, then the entries next to it), then one pipeline of ``GET``."""
+        timeline = self.keys.timeline(owner, self.check_kind(kind))
+        key = after if after is not None else before
+        up = (after is not None) != desc if key is not None else not desc
+        args = {
+            **self._filter_args(verb, target),
+            "up": "1" if up else "0",
+            "limit": int(limit),
+            "cursor_date": "" if key is None else int(key[0]),
+            "cursor_id": "" if key is None else key[1],
+        }
+        rows = self.link.run(ScriptCall(SEEK, {"timeline": timeline}, args))
+        if before is not None:
+            rows.reverse()
+        records = {record.id: record for record in decode_records(self._values([row.id for row in rows]))}
+        out = []
+        for row in rows:
+            record = records.get(row.id)
+            if record is not None and not entries.matches(record, verb, target):
+                record = None  # a CRC-32 look-alike of the filter
+            out.append(((int(row.date), row.id), record))
+        return out
 
     def count(
         self,

@@ -1,0 +1,24 @@
+"""URLs of the REST API; ``include("sequere.contrib.rest_framework.urls")`` under any prefix."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+app_name = "sequere_rest"
+
+OBJECT = "objects/<str:identifier>/<path:object_id>"
+
+api_patterns = [
+    path(f"{OBJECT}/followers/", views.FollowersView.as_view(), name="followers"),
+    path(f"{OBJECT}/followings/", views.FollowingsView.as_view(), name="followings"),
+    path(f"{OBJECT}/friends/", views.FriendsView.as_view(), name="friends"),
+    path(f"{OBJECT}/follow/", views.FollowView.as_view(), name="follow"),
+    path(f"{OBJECT}/timeline/", views.PublicTimelineView.as_view(), name="public-timeline"),
+    path("timeline/", views.PrivateTimelineView.as_view(), name="private-timeline"),
+    path("timeline/unread/", views.UnreadView.as_view(), name="unread"),
+    path("timeline/read/", views.MarkReadView.as_view(), name="mark-read"),
+]
+
+urlpatterns = [*api_patterns, path("schema/", views.SchemaView.as_view(), name="schema")]
