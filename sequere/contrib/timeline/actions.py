@@ -16,6 +16,11 @@ from .records import ActionRecord, check_data, new_action_id
 __all__ = ["Action", "get_actions"]
 
 
+#: Dates are microseconds since 1970 below this in magnitude: the Redis timeline's scripts compare
+#: them as Lua numbers (doubles), exact up to 2**53.
+DATE_LIMIT = 2**53
+
+
 class Action:
     """Something ``actor`` did, optionally to ``target``, at ``date``; subclass it per verb::
 
@@ -96,12 +101,19 @@ class Action:
                 f"{name} (verb {self.verb!r}) is not registered for {model}; add it to the `actions` of "
                 f"{model}'s ModelBase, e.g. `actions = ({name},)`, and register {model} with it."
             )
+        date = to_micros(self.date)
+        if abs(date) >= DATE_LIMIT:
+            raise InvalidActionException(
+                f"{name}(date={self.date!r}) is too far from 1970 for a timeline, which orders actions "
+                "by microseconds it compares exactly up to 2**53 (years 1685 to 2255); pass a date "
+                "in that range."
+            )
         return ActionRecord(
             id=self.id or new_action_id(),
             verb=self.verb,
             actor=actor_ref,
             target=target_ref,
-            date=to_micros(self.date),
+            date=date,
             data=check_data(self.data, name),
         )
 

@@ -66,7 +66,7 @@ class RedisHarness(Harness):
     """The Redis backend on the suite's standalone server, under a prefix of its own."""
 
     name = "redis"
-    #: one ZRANGE, one MGET
+    #: the page script, then one GET pipeline
     page_round_trips = 2
     write_round_trips = 1
     unread_round_trips = 1

@@ -17,7 +17,7 @@ from sequere.contrib.timeline.records import ActionRecord, new_action_id
 from sequere.refs import Ref
 from tests.contrib.timeline.conftest import HARNESSES
 from tests.contrib.timeline.counting import TIMELINE_COUNTS
-from tests.contrib.timeline.test_timeline_contract import ALICE, BOB, CAROL, PROJECT, T0, rec, stored
+from tests.contrib.timeline.test_timeline_contract import ALICE, BOB, CAROL, DAVE, PROJECT, T0, rec, stored
 from tests.redis_counting import counting
 
 REDIS_BACKENDS = [
@@ -193,3 +193,46 @@ def test_relayout_needs_the_redis_backend(settings):
         call_command("sequere_rebuild_timeline", "--relayout", stdout=StringIO())
     with pytest.raises(CommandError, match="takes no resources"):
         call_command("sequere_rebuild_timeline", "--relayout", "--all", stdout=StringIO())
+
+
+def test_a_follower_deleting_an_action_removes_its_own_copy(backend, redis_harness):
+    [action] = stored(backend, compact(actor=BOB))
+    backend.deliver([action], [ALICE])
+    assert backend.delete(action, ALICE) is True
+    assert raw_entries(redis_harness, ALICE) == []
+
+
+def test_an_action_saved_into_a_second_timeline_stays_while_its_actor_lists_it(backend, settings):
+    settings.SEQUERE_TIMELINE_MAX_LENGTH = 2
+    backend = get_timeline_backend()
+    [action] = stored(backend, compact(actor=BOB, at=0))
+    backend.store(action, CAROL, public=False)  # the same action saved into Carol's timeline too
+    for at in (1, 2):
+        backend.store(compact(actor=DAVE, at=at), CAROL, public=False)  # trims it from Carol's
+    assert backend.get_records([action.id]) == {action.id: action}  # Bob's public timeline has it
+    assert backend.fetch(BOB, PUBLIC) == [action]
+
+
+def test_forget_owner_collects_what_others_saved_into_its_timeline(backend, redis_harness):
+    gift = compact(actor=BOB, at=1)
+    backend.store(gift, ALICE, public=False)
+    [delivered] = stored(backend, compact(actor=CAROL, at=2))
+    backend.deliver([delivered], [ALICE])
+    [own] = stored(backend, compact(actor=ALICE, at=3))
+    assert backend.forget_owner(ALICE) == 1
+    assert raw_entries(redis_harness, ALICE) == [] and raw_entries(redis_harness, ALICE, PUBLIC) == []
+    assert backend.get_records([gift.id, own.id, delivered.id]) == {delivered.id: delivered}
+
+
+def test_huge_offsets_and_limits_read_nothing_or_everything(backend):
+    records = stored(backend, *(compact(at=i) for i in range(3)))
+    assert backend.fetch(ALICE, PUBLIC, limit=10**17) == records
+    assert backend.fetch(ALICE, PUBLIC, offset=10**17, limit=5) == []
+    assert backend.fetch(ALICE, PUBLIC, desc=True, offset=1, limit=2**62) == records[::-1][1:]
+
+
+def test_an_unfollow_mark_only_moves_forward(backend):
+    [action] = stored(backend, compact(actor=BOB))
+    backend.remove_actor(ALICE, BOB, at=T0 + 500)
+    backend.remove_actor(ALICE, BOB, at=T0 + 123)  # a late retry of an older removal
+    assert backend.deliver([action], [ALICE], since=T0 + 200) == 0

@@ -276,3 +276,18 @@ def test_nydus_setting_fails_with_the_cluster_hint(thoas, settings):
         pytest.skip("only the Redis timeline backend reads connection settings")
     with pytest.raises(ImproperlyConfigured, match=r"(?s)nydus.*Python 2.*'cluster': True"):
         Timeline(thoas).get_private_count()
+
+
+@pytest.mark.django_db
+def test_a_date_the_timelines_cannot_order_exactly_is_refused(settings):
+    from datetime import datetime
+    from datetime import timezone as tz
+
+    from sequere.contrib.timeline.exceptions import InvalidActionException
+    from tests.testapp.models import User
+    from tests.testapp.sequere_registry import JoinAction
+
+    user = User.objects.create(username="far")
+    with pytest.raises(InvalidActionException, match="1685 to 2255"):
+        JoinAction(actor=user, date=datetime(2300, 1, 1, tzinfo=tz.utc)).to_record()
+    assert JoinAction(actor=user, date=datetime(2200, 1, 1, tzinfo=tz.utc)).to_record().date > 0

@@ -72,6 +72,11 @@ def pack(record: ActionRecord, *, saved_here: bool = False) -> bytes:
     return head + id_bytes(record.id)
 
 
+def is_saved_here(entry: bytes) -> bool:
+    """Whether an entry is flagged as saved into its timeline by another actor."""
+    return bool(entry[VERB] & 0x80)
+
+
 def unpack_id(entry: bytes) -> str:
     """The action id an entry ends with."""
     tail = entry[ID:]

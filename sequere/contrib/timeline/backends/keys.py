@@ -95,6 +95,20 @@ class KeyBuilder:
             return None
         return start + "}", rest
 
-    def old_extras_pattern(self, owner_start: str, kind: str) -> str:
-        """A ``SCAN MATCH`` pattern for the old filtered views (and per-actor indexes) of one timeline."""
-        return f"{glob_literal(owner_start)}:{kind}:*"
+    def old_views(self, owner_start: str, kind: str, records: list) -> list[str]:
+        """The old filtered views and per-actor indexes of one old timeline that held ``records``."""
+        base = f"{owner_start}:{kind}"
+        views: set[str] = set()
+        for record in records:
+            verb = escape(record.verb)
+            views.add(f"{base}:v:{verb}")
+            if record.target is not None:
+                target = escape(record.target.identifier)
+                views.update((f"{base}:t:{target}", f"{base}:vt:{verb}:{target}"))
+            if kind == PRIVATE:
+                views.add(f"{base}:a:{ref_field(record.actor)}")
+        return sorted(views)
+
+    def old_extras_pattern(self) -> str:
+        """A ``SCAN MATCH`` pattern for whatever is left of the old filtered views and indexes."""
+        return f"{glob_literal(self.prefix)}{{*}}:p[ru][ib]*:*"

@@ -48,7 +48,7 @@ SEEK = Script(__package__, "seek")
 
 
 class RedisBackend(BaseTimelineBackend):
-    """Timelines in Redis sorted sets; see the module docstring for costs."""
+    """Timelines as Redis lists of packed entries; see the module docstring for costs."""
 
     def __init__(self) -> None:
         self._link: Link | None = None
@@ -129,11 +129,25 @@ class RedisBackend(BaseTimelineBackend):
             groups.setdefault(keyslot(pair[0]), []).extend(pair)
         return [ScriptCall(PUSH, {"timelines": pairs}, args) for pairs in groups.values()]
 
-    def _collect(self, action_ids: Sequence[str]) -> None:
-        """Delete stored actions that no timeline reads any more (what the scripts return)."""
-        if action_ids:
+    def _collect(self, action_ids: Sequence[str], saved: Sequence[str] = ()) -> None:
+        """Delete the stored actions no timeline reads any more (what the scripts return).
+
+        ``action_ids`` left their actor's public timeline: they go. ``saved`` left the timeline
+        they were saved into by another actor: they go unless their actor's public timeline
+        lists them (the same action saved there too), which one read per action tells.
+        """
+        doomed = list(action_ids)
+        if saved:
+            records = self.get_records(saved)
             pipe = self.link.pipeline()
-            for action_id in action_ids:
+            candidates = [records[action_id] for action_id in saved if action_id in records]
+            for record in candidates:
+                pipe.pipe.lpos(self.keys.timeline(record.actor, PUBLIC), entries.pack(record))
+            listed = pipe.execute() if candidates else []
+            doomed += [record.id for record, at in zip(candidates, listed, strict=True) if at is None]
+        if doomed:
+            pipe = self.link.pipeline()
+            for action_id in doomed:
                 pipe.pipe.delete(self.keys.action(action_id))
             pipe.execute()
 
@@ -174,7 +188,10 @@ class RedisBackend(BaseTimelineBackend):
         """Collect the actions the ``push`` replies among ``results`` freed; return how many timelines
         the entries reached."""
         pushed = [result for result in results if isinstance(result, dict) and "collect" in result]
-        self._collect([action_id for result in pushed for action_id in result["collect"]])
+        self._collect(
+            [action_id for result in pushed for action_id in result["collect"]],
+            [action_id for result in pushed for action_id in result["saved"]],
+        )
         return sum(int(result["delivered"]) for result in pushed)
 
     def store(self, record: ActionRecord, owner: Ref, *, public: bool) -> None:
@@ -195,7 +212,8 @@ class RedisBackend(BaseTimelineBackend):
     def retract(self, records: Sequence[ActionRecord], owners: Sequence[Ref]) -> int:
         if not records or not owners:
             return 0
-        packed = [entries.pack(record) for record in records]
+        # both forms: delivered (plain) and saved into the timeline by another actor (flagged)
+        packed = [entries.pack(record, saved_here=here) for record in records for here in (False, True)]
         pipe = self.link.pipeline()
         for owner in owners:
             timeline = self.keys.timeline(owner, PRIVATE)
@@ -207,17 +225,31 @@ class RedisBackend(BaseTimelineBackend):
         keys = {"timeline": self.keys.timeline(owner, PRIVATE), "unfollowed": self.keys.unfollowed(owner)}
         args = {"actor": ref_field(actor), "actor_hash": entries.actor_hash(actor), "at": at}
         result = self.link.run(ScriptCall(REMOVE, keys, args))
-        self._collect(result["collect"])
+        self._collect((), result["saved"])
         return int(result["removed"])
 
     def delete(self, record: ActionRecord, owner: Ref) -> bool:
         pipe = self.link.pipeline()
         pipe.pipe.delete(self.keys.action(record.id))
-        pipe.pipe.lrem(
-            self.keys.timeline(owner, PRIVATE), 0, entries.pack(record, saved_here=record.actor != owner)
-        )
+        for saved_here in (False, True):
+            pipe.pipe.lrem(self.keys.timeline(owner, PRIVATE), 0, entries.pack(record, saved_here=saved_here))
         pipe.pipe.lrem(self.keys.timeline(owner, PUBLIC), 0, entries.pack(record))
         return bool(pipe.execute()[0])
+
+    def forget_owner(self, owner: Ref) -> int:
+        """The owner's own actions deleted (store and timelines), the actions others saved into its
+        private timeline collected as a trim would, then both timelines deleted."""
+        own = self.fetch(owner, PUBLIC, limit=int(sequere_settings.TIMELINE_MAX_LENGTH))
+        deleted = sum(self.delete(record, owner) for record in own)
+        private = self.keys.timeline(owner, PRIVATE)
+        link = self.link
+        with link.errors:
+            raw = link.client.execute_command("LRANGE", private, 0, -1, **{NEVER_DECODE: True})
+        saved = [entries.unpack_id(entry) for entry in raw if entries.is_saved_here(entry)]
+        self._collect((), saved)
+        with link.errors:
+            link.client.delete(private, self.keys.timeline(owner, PUBLIC))
+        return deleted
 
     def set_read_at(self, owner: Ref, at: int) -> None:
         link = self.link
@@ -283,8 +315,11 @@ class RedisBackend(BaseTimelineBackend):
         limit: int | None = None,
     ) -> list[ActionRecord]:
         timeline = self.keys.timeline(owner, self.check_kind(kind))
-        if limit is not None and limit <= 0:
-            return []
+        cap = int(sequere_settings.TIMELINE_MAX_LENGTH)
+        if (limit is not None and limit <= 0) or offset >= max(cap, 1) * 2:
+            return []  # a list never holds more than the cap (twice it while the setting shrinks)
+        if limit is not None:
+            limit = min(limit, max(cap, 1) * 2)
         args = {
             **self._filter_args(verb, target),
             "desc": "1" if desc else "0",

@@ -13,11 +13,24 @@ per-actor index, see :mod:`sequere.contrib.timeline.backends.keys`). For each ol
    idempotent, trimmed), so deliveries that reach the new list meanwhile are kept;
 4. deletes the old sorted sets of that timeline.
 
-Actions of the old store that no timeline of the old layout still lists are deleted at the end.
-Every step is idempotent, so a run that stopped (Ctrl-C, a failover) is resumed by running the
-command again: converted timelines have no old keys left and are not visited twice. Entries of
-actions saved into another owner's timeline cannot be told apart from delivered ones in the old
-layout, so their actions are not collected when trimmed; ``sequere_check`` does not flag them.
+At the end one ``SCAN`` deletes old views nothing named, and the old-id actions whose compact
+copy holds the same action are deleted. Every step is idempotent, so a run that stopped (Ctrl-C,
+a failover) is resumed by running the command again: converted timelines have no old keys left
+and are not visited twice.
+
+What to know before running it:
+
+* **Action ids change** from 32 to 16 hex digits (:attr:`Action.id
+  <sequere.contrib.timeline.Action.id>` of stored actions). Drain the fan-out jobs queued before
+  the upgrade first (workers idle, ``sequere_check`` showing no pending job): a job still
+  carrying an old id would write or retract the old id. Ids the project stored elsewhere keep
+  working if shortened to their first 16 digits.
+* Until a timeline is rewritten, readers see only what was written to it since the upgrade: run
+  the command right after deploying. An unfollow made in between removes the actor's entries
+  from the new list only; the rewrite brings the old ones back, so run
+  ``sequere_rebuild_timeline --all --prune`` after it if unfollows happened meanwhile.
+* Entries of actions saved into another owner's timeline cannot be told apart from delivered
+  ones in the old layout, so their actions are not collected when trimmed.
 """
 
 from __future__ import annotations
@@ -83,9 +96,7 @@ def relayout_timeline(backend: Any, key: str) -> int:
     pipe = link.pipeline()
     for record in kept:
         backend.queue_push(pipe, record, [owner], kind)
-    with link.errors:
-        extras = list(link.client.scan_iter(match=keys.old_extras_pattern(owner_start, kind), count=1000))
-    for old_key in [key, *extras]:
+    for old_key in [key, *keys.old_views(owner_start, kind, records)]:
         pipe.pipe.delete(old_key)
     backend.finish(pipe.execute())
     return len(kept)
@@ -121,14 +132,29 @@ def _id_of(action_key: str) -> str:
     return unescape(action_key[action_key.rindex("{") + 1 : -1])
 
 
+def sweep_old_views(backend: Any) -> int:
+    """Delete old-layout views and indexes no converted timeline named (one ``SCAN``); their number."""
+    link, keys = backend.link, backend.keys
+    with link.errors:
+        left = list(link.client.scan_iter(match=keys.old_extras_pattern(), count=1000, _type="zset"))
+        for start in range(0, len(left), 500):
+            link.client.delete(*left[start : start + 500])
+    return len(left)
+
+
 def relayout(backend: Any, *, advance: Callable[[int], None] | None = None) -> dict[str, int]:
-    """Rewrite every old timeline, then drop the old actions; ``{"timelines", "entries", "actions"}``."""
+    """Rewrite every old timeline, then drop what is left of the old layout and the old actions.
+
+    Returns ``{"timelines", "entries", "actions"}``: timelines rewritten, entries moved, old-id
+    actions deleted.
+    """
     timelines = moved = 0
     for key in old_timelines(backend):
         moved += relayout_timeline(backend, key)
         timelines += 1
         if advance is not None:
             advance(1)
+    sweep_old_views(backend)
     return {"timelines": timelines, "entries": moved, "actions": collect_old_actions(backend)}
 
 

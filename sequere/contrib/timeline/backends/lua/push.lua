@@ -2,19 +2,20 @@
 -- keys: timelines...
 -- args: since actor max_length public entry
 -- uses: entries
--- returns: delivered collect
+-- returns: delivered collect saved
 --
 -- `timelines` are (list, unfollowed hash) pairs; on a Redis Cluster every pair of one call is in
 -- one slot. When `since` is not '', a timeline is skipped if its owner unfollowed `actor` (its
 -- field in the `unfollowed` hash) at or after `since`. The entry goes where (date, id) puts it:
 -- appended in one command when it is the newest (the common case), else inserted in order; a
 -- retry finds it in place and changes nothing. Each list then keeps its newest `max_length`.
--- Returns how many timelines hold the entry after the call (skipped ones excluded), and the ids
--- of trimmed entries whose action nothing else reads: every entry trimmed from a public
--- timeline (`public` = '1'), and entries saved into a private one by another actor.
+-- Returns how many timelines the entry was for (skipped ones excluded), the ids of entries
+-- trimmed from a public timeline (`public` = '1': nothing reads their action any more), and
+-- the ids of trimmed entries saved into a private timeline by another actor (`saved`: their
+-- action goes too unless its actor's public timeline still lists it, which the caller checks).
 local max = tonumber(max_length)
 local delivered = 0
-local collect = {}
+local collect, saved = {}, {}
 
 local function trim(list, length, is_public)
   local excess = length - max
@@ -22,7 +23,11 @@ local function trim(list, length, is_public)
   local dropped = redis.call('LRANGE', list, 0, excess - 1)
   redis.call('LTRIM', list, excess, -1)
   for _, e in ipairs(dropped) do
-    if is_public or saved_here(e) then collect[#collect + 1] = entry_id(e) end
+    if is_public then
+      collect[#collect + 1] = entry_id(e)
+    elseif saved_here(e) then
+      saved[#saved + 1] = entry_id(e)
+    end
   end
 end
 
@@ -48,7 +53,11 @@ local function add(list)
   else
     if n >= max and compare(entry, redis.call('LINDEX', list, 0)) < 0 then
       -- older than everything a full timeline keeps: it would be trimmed at once
-      if public == '1' or saved_here(entry) then collect[#collect + 1] = entry_id(entry) end
+      if public == '1' then
+        collect[#collect + 1] = entry_id(entry)
+      elseif saved_here(entry) then
+        saved[#saved + 1] = entry_id(entry)
+      end
       return
     end
     local at = position(list, n)
@@ -69,4 +78,4 @@ for i = 1, #timelines, 2 do
     delivered = delivered + 1
   end
 end
-return {'delivered', delivered, 'collect', collect}
+return {'delivered', delivered, 'collect', collect, 'saved', saved}
