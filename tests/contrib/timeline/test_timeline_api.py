@@ -72,8 +72,9 @@ def test_action_fields_and_extra_data(thoas, project):
 
 
 def test_get_actions():
-    assert get_actions() == {"join": JoinAction, "like": LikeAction, "comment": CommentAction}
-    assert get_actions(User) == get_actions("user") == {"join": JoinAction, "like": LikeAction, "comment": CommentAction}
+    verbs = {"join": JoinAction, "like": LikeAction, "comment": CommentAction}
+    assert get_actions() == verbs
+    assert get_actions(User) == get_actions("user") == verbs
     assert get_actions(Project) == {}
 
 
