@@ -148,6 +148,11 @@ def run() -> list[dict]:
     return page_rows() + save_rows()
 
 
+def page_only() -> list[dict]:
+    """The page row alone (quick re-runs)."""
+    return page_rows()
+
+
 def main() -> int:
     from .timeline import main as timeline_main
 

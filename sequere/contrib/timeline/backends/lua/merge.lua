@@ -2,14 +2,17 @@
 -- newest first. Sources are LISTs of entries, oldest first: the owner's private timeline and the
 -- public timelines of the pulled actors it follows, each read from its newest end in chunks and
 -- only down to its cut-off date. The walk yields entries distinct by id, at most `cap` of them.
-local function merged_walk(private, publics, cutoffs, cap)
+-- `first` (optional) is how many entries a source's first read takes: what a page needs.
+local function merged_walk(private, publics, cutoffs, cap, first)
   local CHUNK = 64
   local sources = {}
   local function refill(s)
     if s.done then return end
-    local entries = redis.call('LRANGE', s.key, s.start - CHUNK + 1, s.start)
-    s.start = s.start - CHUNK
-    if #entries < CHUNK then s.done = true end
+    local size = s.size
+    s.size = CHUNK
+    local entries = redis.call('LRANGE', s.key, s.start - size + 1, s.start)
+    s.start = s.start - size
+    if #entries < size then s.done = true end
     s.buf, s.pos = entries, #entries
   end
   -- the current head of a source (its newest unread entry), or nil when exhausted
@@ -25,7 +28,8 @@ local function merged_walk(private, publics, cutoffs, cap)
     return e
   end
   local function add(key, cutoff)
-    local s = {key = key, start = -1, pos = 0, buf = {}, cutoff = cutoff}
+    local s = {key = key, start = -1, pos = 0, buf = {}, cutoff = cutoff,
+               size = math.max(1, math.min(CHUNK, first or CHUNK))}
     sources[#sources + 1] = s
     head(s)
   end

@@ -10,7 +10,9 @@
 -- stops as soon as the page is full; oldest first, it walks the whole capped view.
 local want_verb, want_target = filter(verb, target)
 local skip, left = tonumber(offset), tonumber(limit)
-local walk = merged_walk(timeline, publics, cutoffs, tonumber(cap))
+local first = nil
+if desc == '1' and want_verb == nil and want_target == nil and left then first = skip + left end
+local walk = merged_walk(timeline, publics, cutoffs, tonumber(cap), first)
 local rows = {}
 if desc == '1' then
   while true do
