@@ -178,11 +178,13 @@ def forget_chunk(record: dict[str, Any], followers: Sequence[Sequence[str]], sin
     return sum(backend.remove_actor(owner, actor, at=since) for owner in _refs(followers))
 
 
-def import_actions(owner: Sequence[str], source: Sequence[str]) -> int:
+def import_actions(owner: Sequence[str], source: Sequence[str], copy: bool = True) -> int:
     """``owner`` now follows ``source``: copy ``source``'s recent public actions to ``owner``.
 
     At most ``SEQUERE_TIMELINE_POPULATE_RANGE`` actions; nothing when ``owner`` no longer follows
-    ``source`` by the time the job runs. Returns how many actions were written.
+    ``source`` by the time the job runs, nor with ``copy=False`` (``SEQUERE_TIMELINE_IMPORT_ON_FOLLOW
+    = False``: the job then only does the hybrid fan-out's part). A pulled ``source`` is pulled
+    instead, from where the copy would have started. Returns how many actions were written.
     """
     owner_ref, source_ref = _ref(owner), _ref(source)
     since = now_micros()
@@ -191,17 +193,18 @@ def import_actions(owner: Sequence[str], source: Sequence[str]) -> int:
     backend = get_timeline_backend()
     populate = int(sequere_settings.TIMELINE_POPULATE_RANGE)
     written = 0
-    if _push_limit() is not None and backend.get_pull_mode(source_ref) is not None:
+    mode = backend.get_pull_mode(source_ref)
+    if mode is not None:
         # pulled: merge from where an import would have started (or from now, without import)
         cutoff = since
-        if sequere_settings.TIMELINE_IMPORT_ON_FOLLOW:
+        if copy:
             recent = backend.fetch(source_ref, PUBLIC, desc=True, limit=populate)
             cutoff = recent[-1].date if len(recent) >= populate else EVERYTHING
         backend.pull([owner_ref], source_ref, cutoff=cutoff, since=since)
-    elif sequere_settings.TIMELINE_IMPORT_ON_FOLLOW:
+    elif copy:
         written = backend.import_actions(owner_ref, source_ref, limit=populate, since=since)
-    if _push_limit() is not None or backend.get_pull_mode(source_ref) is not None:
-        _check_mode(source_ref)
+    if (mode is not None) != _over_limit(source_ref):
+        spawn(switch_mode, actor=list(source_ref))
     return written
 
 

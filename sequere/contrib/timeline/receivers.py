@@ -16,7 +16,8 @@ def on_followed(sender: type, from_instance: Any, to_instance: Any, **kwargs: An
     or its pull when it is a pulled actor (``SEQUERE_TIMELINE_PUSH_LIMIT``)."""
     if sequere_settings.TIMELINE_IMPORT_ON_FOLLOW or sequere_settings.TIMELINE_PUSH_LIMIT is not None:
         owner, source = registry.get_ref(from_instance), registry.get_ref(to_instance)
-        enqueue(jobs.import_actions, owner=list(owner), source=list(source))
+        copy = bool(sequere_settings.TIMELINE_IMPORT_ON_FOLLOW)
+        enqueue(jobs.import_actions, owner=list(owner), source=list(source), copy=copy)
 
 
 def on_unfollowed(sender: type, from_instance: Any, to_instance: Any, **kwargs: Any) -> None:
