@@ -144,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         for title, module in (
             ("Redis follow backend (bench.redis_follow)", "bench.redis_follow"),
             ("Timeline (bench.timeline)", "bench.timeline"),
+            ("Hybrid fan-out (bench.hybrid)", "bench.hybrid"),
         ):
             if _has_module(module) and (not args.only or args.only.lower() in title.lower()):
                 _section(title, _helper_rows(module), sections, errors)

@@ -397,8 +397,8 @@ def run() -> list[dict]:
     return density_rows() + filtered_page_rows() + page_rows() + fanout_rows()
 
 
-def main() -> int:
-    """Run alone: own redis-server and database, print the table."""
+def main(rows_of: Any = None) -> int:
+    """Run alone: own redis-server and database, print the table (of ``rows_of()``, default :func:`run`)."""
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     from tests.servers import RedisServer
 
@@ -419,7 +419,7 @@ def main() -> int:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
-        rows = run()
+        rows = (rows_of or run)()
         print(text_table(rows))
     finally:
         from django.db import connections

@@ -50,6 +50,8 @@ DEFAULTS: dict[str, Any] = {
     "TIMELINE_PUBLISH_TIMEOUT": 3.0,
     "TIMELINE_IMPORT_ON_FOLLOW": True,
     "TIMELINE_REMOVE_ON_UNFOLLOW": True,
+    # hybrid fan-out: actors with more followers are pulled at read time (None: always push)
+    "TIMELINE_PUSH_LIMIT": 10_000,
     # REST API (sequere.contrib.rest_framework)
     "REST_SERIALIZERS": {},
     "REST_PAGE_SIZE": 20,

@@ -212,9 +212,11 @@ class OriginalScenarios:
 
     def test_get_actions(self):
         from sequere.contrib.timeline import get_actions
-        from tests.testapp.sequere_registry import JoinAction, LikeAction
+        from tests.testapp.sequere_registry import CommentAction, JoinAction, LikeAction
 
-        self.assertEqual(dict(get_actions()), {"join": JoinAction, "like": LikeAction})
+        self.assertEqual(
+            dict(get_actions()), {"join": JoinAction, "like": LikeAction, "comment": CommentAction}
+        )
 
 
 def _cases():

@@ -373,7 +373,11 @@ def test_iter_refs_yields_every_follower_once_oldest_first(thoas, chunk):
 SQL_PER_CALL = {"database": 1}
 
 
-def test_calls_cost_one_statement_or_none(follow_backend, thoas, project, django_assert_num_queries):
+def test_calls_cost_one_statement_or_none(
+    follow_backend, thoas, project, django_assert_num_queries, settings
+):
+    # the follow backend's own cost: no timeline job (hybrid fan-out queues one per follow)
+    settings.SEQUERE_TIMELINE_PUSH_LIMIT = None
     expected = SQL_PER_CALL.get(follow_backend, 0)
     get_backend()
     with django_assert_num_queries(expected):

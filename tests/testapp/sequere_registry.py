@@ -13,13 +13,20 @@ class LikeAction(Action):
     verb = "like"
 
 
+class CommentAction(Action):
+    """Reaches the followers of the commented object too (``deliver_to``)."""
+
+    verb = "comment"
+    deliver_to = ("actor", "target")
+
+
 class ProjectSequere(ModelBase):
     identifier = "project"
 
 
 class UserSequere(ModelBase):
     identifier = "user"
-    actions = (JoinAction, LikeAction)
+    actions = (JoinAction, LikeAction, CommentAction)
 
 
 register(User, UserSequere)

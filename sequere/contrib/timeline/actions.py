@@ -36,6 +36,9 @@ class Action:
 
     #: The verb stored with the action; every subclass sets its own.
     verb: ClassVar[str | None] = None
+    #: Whose followers get the action: its actor's (always), and with ``"target"`` also its
+    #: target's (once each for someone who follows both); see docs/timeline.rst.
+    deliver_to: ClassVar[tuple[str, ...]] = ("actor",)
 
     def __init__(self, actor: Any, target: Any = None, date: datetime | None = None, **data: Any) -> None:
         if date is not None and not isinstance(date, datetime):
@@ -91,6 +94,15 @@ class Action:
         if not isinstance(self.verb, str) or not self.verb:
             raise InvalidActionException(
                 f"{name} has no verb; set `verb = 'like'` (a non-empty string) on it."
+            )
+        deliver_to = self.deliver_to
+        if not isinstance(deliver_to, tuple) or "actor" not in deliver_to or not set(deliver_to) <= {
+            "actor",
+            "target",
+        }:
+            raise InvalidActionException(
+                f"{name}.deliver_to = {deliver_to!r}; use ('actor',) (the default) or "
+                "('actor', 'target') to reach the target's followers too."
             )
         actor_ref = registry.get_ref(self.actor)
         target_ref = registry.get_ref(self.target) if self.target is not None else None
@@ -154,3 +166,14 @@ def get_actions(model: Any = None) -> dict[str, type[Action]]:
                     f"{action_class.__qualname__}; register one class per verb."
                 )
     return verbs
+
+
+def delivers_to_target(verb: str) -> bool:
+    """Whether the registered Action class of ``verb`` reaches its target's followers too."""
+    action_class = get_actions().get(verb)
+    return action_class is not None and "target" in action_class.deliver_to
+
+
+def any_delivers_to_target() -> bool:
+    """Whether some registered Action class reaches its target's followers."""
+    return any("target" in action_class.deliver_to for action_class in get_actions().values())

@@ -11,6 +11,7 @@
 ``sequere.E108``   ``SEQUERE_TIMELINE_REDIS_CONNECTION`` (or the client class) is not usable
 ``sequere.E109``   ``SEQUERE_TIMELINE_REDIS_PREFIX`` would break the Redis Cluster hash tags
 ``sequere.W110``   ``SEQUERE_TIMELINE_FANOUT = "celery"`` but Celery is not installed
+``sequere.E111``   ``SEQUERE_TIMELINE_PUSH_LIMIT`` is neither None nor a whole number >= 0
 =================  ==========================================================================
 
 The backend's own checks (E102, E108, E109 for the Redis backend) come from the timeline backend
@@ -53,6 +54,16 @@ def check_timeline(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                     id=check_id,
                 )
             )
+    limit = sequere_settings.raw("TIMELINE_PUSH_LIMIT")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        errors.append(
+            checks.Error(
+                f"SEQUERE_TIMELINE_PUSH_LIMIT = {limit!r} must be None (always push) or a whole number "
+                "of followers >= 0.",
+                hint="Use e.g. SEQUERE_TIMELINE_PUSH_LIMIT = 10_000 (the default), or 0 to pull every actor.",
+                id="sequere.E111",
+            )
+        )
     mode = sequere_settings.raw("TIMELINE_FANOUT")
     if mode not in FANOUT_MODES:
         errors.append(

@@ -153,3 +153,50 @@ class UnfollowMark(models.Model):
             f"{self.owner_identifier}:{self.owner_object_id} unfollowed "
             f"{self.actor_identifier}:{self.actor_object_id} at {self.at}"
         )
+
+
+class PulledFollowing(models.Model):
+    """A pulled actor an owner follows (hybrid fan-out): its public entries dated from ``since``
+    on are merged into the owner's private timeline when read."""
+
+    owner_identifier = models.CharField(max_length=IDENTIFIER_LENGTH)
+    owner_object_id = models.CharField(max_length=ID_LENGTH)
+    actor_identifier = models.CharField(max_length=IDENTIFIER_LENGTH)
+    actor_object_id = models.CharField(max_length=ID_LENGTH)
+    #: microseconds since the Unix epoch: the cut-off
+    since = models.BigIntegerField()
+
+    class Meta:
+        db_table = "sequere_timeline_pulled"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner_identifier", "owner_object_id", "actor_identifier", "actor_object_id"],
+                name="sequere_tl_pulled_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.owner_identifier}:{self.owner_object_id} pulls "
+            f"{self.actor_identifier}:{self.actor_object_id} from {self.since}"
+        )
+
+
+class PullMode(models.Model):
+    """An actor that is pulled rather than pushed (hybrid fan-out), since ``since``."""
+
+    actor_identifier = models.CharField(max_length=IDENTIFIER_LENGTH)
+    actor_object_id = models.CharField(max_length=ID_LENGTH)
+    #: microseconds since the Unix epoch
+    since = models.BigIntegerField()
+
+    class Meta:
+        db_table = "sequere_timeline_pull_mode"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["actor_identifier", "actor_object_id"], name="sequere_tl_pull_mode_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_identifier}:{self.actor_object_id} pulled since {self.since}"

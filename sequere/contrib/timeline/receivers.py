@@ -12,10 +12,12 @@ from . import jobs
 
 
 def on_followed(sender: type, from_instance: Any, to_instance: Any, **kwargs: Any) -> None:
-    """Queue the import of ``to_instance``'s recent actions (``SEQUERE_TIMELINE_IMPORT_ON_FOLLOW``)."""
-    if sequere_settings.TIMELINE_IMPORT_ON_FOLLOW:
+    """Queue the import of ``to_instance``'s recent actions (``SEQUERE_TIMELINE_IMPORT_ON_FOLLOW``),
+    or its pull when it is a pulled actor (``SEQUERE_TIMELINE_PUSH_LIMIT``)."""
+    if sequere_settings.TIMELINE_IMPORT_ON_FOLLOW or sequere_settings.TIMELINE_PUSH_LIMIT is not None:
         owner, source = registry.get_ref(from_instance), registry.get_ref(to_instance)
-        enqueue(jobs.import_actions, owner=list(owner), source=list(source))
+        copy = bool(sequere_settings.TIMELINE_IMPORT_ON_FOLLOW)
+        enqueue(jobs.import_actions, owner=list(owner), source=list(source), copy=copy)
 
 
 def on_unfollowed(sender: type, from_instance: Any, to_instance: Any, **kwargs: Any) -> None:
@@ -23,6 +25,9 @@ def on_unfollowed(sender: type, from_instance: Any, to_instance: Any, **kwargs: 
     if sequere_settings.TIMELINE_REMOVE_ON_UNFOLLOW:
         owner, actor = registry.get_ref(from_instance), registry.get_ref(to_instance)
         enqueue(jobs.remove_actions, owner=list(owner), actor=list(actor))
+    elif sequere_settings.TIMELINE_PUSH_LIMIT is not None:
+        owner, actor = registry.get_ref(from_instance), registry.get_ref(to_instance)
+        enqueue(jobs.stop_pulling, owner=list(owner), actor=list(actor))
 
 
 def on_forgotten(sender: type, ref: Ref, **kwargs: Any) -> None:

@@ -66,6 +66,10 @@ retract_chunk = _task(jobs.retract_chunk, "sequere.timeline.retract_chunk")
 import_actions = _task(jobs.import_actions, "sequere.timeline.import_actions")
 remove_actions = _task(jobs.remove_actions, "sequere.timeline.remove_actions")
 forget_chunk = _task(jobs.forget_chunk, "sequere.timeline.forget_chunk")
+stop_pulling = _task(jobs.stop_pulling, "sequere.timeline.stop_pulling")
+switch_mode = _task(jobs.switch_mode, "sequere.timeline.switch_mode")
+pull_chunk = _task(jobs.pull_chunk, "sequere.timeline.pull_chunk")
+materialize_chunk = _task(jobs.materialize_chunk, "sequere.timeline.materialize_chunk")
 forget = _task(receivers.forget, "sequere.forget")
 
 #: The task that runs each job: the timeline's (:mod:`sequere.contrib.timeline.jobs`) and the
@@ -78,6 +82,10 @@ TASKS: dict[Callable[..., Any], Any] = {
     jobs.import_actions: import_actions,
     jobs.remove_actions: remove_actions,
     jobs.forget_chunk: forget_chunk,
+    jobs.stop_pulling: stop_pulling,
+    jobs.switch_mode: switch_mode,
+    jobs.pull_chunk: pull_chunk,
+    jobs.materialize_chunk: materialize_chunk,
     receivers.forget: forget,
 }
 

@@ -40,6 +40,8 @@ class Harness:
     #: the read mark, then the count (a backend may do both in one call)
     unread_round_trips = 2
     fanout_chunk_round_trips: int | None = None
+    #: what a private read costs more for an owner who follows pulled actors, whatever their number
+    pull_round_trips = 1
 
     def __init__(self, request: pytest.FixtureRequest, settings) -> None:
         self.request = request
@@ -124,6 +126,8 @@ class RedisClusterHarness(RedisHarness):
     #: one pipeline per node touched
     write_round_trips = 3
     fanout_chunk_round_trips = 3
+    #: the pulled actors' public lists: one pipeline, one round trip per node
+    pull_round_trips = 3
     client_class = "tests.contrib.timeline.counting.CountingRedisCluster"
 
     def connection(self):
@@ -187,6 +191,17 @@ def timeline(timeline_harness, settings, transactional_db):
     settings.SEQUERE_TIMELINE_IMPORT_ON_FOLLOW = True
     settings.SEQUERE_TIMELINE_REMOVE_ON_UNFOLLOW = True
     return timeline_harness
+
+
+#: SEQUERE_TIMELINE_PUSH_LIMIT values the API-level suites run with: everything pulled, the default.
+PUSH_LIMITS = [pytest.param(0, id="pull-all"), pytest.param(10_000, id="push-limit-default")]
+
+
+@pytest.fixture(params=PUSH_LIMITS)
+def push_limit(request, settings):
+    """Run the test with every actor pulled (0) and at the default limit."""
+    settings.SEQUERE_TIMELINE_PUSH_LIMIT = request.param
+    return request.param
 
 
 @pytest.fixture

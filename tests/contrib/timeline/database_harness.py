@@ -15,6 +15,8 @@ class DatabaseHarness(SQLRoundTrips, Harness):
     write_round_trips = 3
     #: the read mark as a subquery of the count
     unread_round_trips = 1
+    #: the merge is one statement with the page
+    pull_round_trips = 0
 
     def configure(self) -> None:
         self.request.getfixturevalue("db")

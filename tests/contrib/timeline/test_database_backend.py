@@ -55,10 +55,10 @@ def test_dispatch_writes_one_insert_and_one_counter_upsert_per_chunk(backend, se
     with CaptureQueriesContext(connection) as queries:
         assert jobs.dispatch(action.to_dict()) == 250
 
-    # 1 record check + 3 chunks x (followers, entries, counters, unfollow marks); below the cap
-    # nothing is trimmed, so no DELETE at all
-    assert len(queries) == 13
-    assert statements(queries, "SELECT", "sequere_follow") == 3
+    # 1 record check, the actor's pull mode and follower count (hybrid fan-out), then 3 chunks x
+    # (followers, entries, counters, unfollow marks); below the cap nothing is trimmed, so no DELETE
+    assert len(queries) == 15
+    assert statements(queries, "SELECT", "sequere_follow") == 4  # the count, 3 chunks
     assert statements(queries, "SELECT", "sequere_timeline_unfollow") == 3
     assert statements(queries, "INSERT", "sequere_timeline_entry") == 3
     assert statements(queries, "INSERT", "sequere_timeline_counter") == 3

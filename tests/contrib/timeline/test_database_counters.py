@@ -170,7 +170,7 @@ def test_query_counts(backend, settings, django_assert_num_queries):
     assert not StoredAction.objects.filter(id=first.id).exists()  # trimmed everywhere: collected
     with django_assert_num_queries(4):  # lock, delete, counters, collection
         assert backend.retract([last], owners) == 100
-    with django_assert_num_queries(5):  # mark, lock, delete, counters, collection
+    with django_assert_num_queries(6):  # mark, lock, delete, counters, collection, pulled followings
         assert backend.remove_actor(owners[0], BOB, at=T0 + 99) == 3
     assert_exact(backend, BOB, *owners)
 

@@ -1,6 +1,7 @@
 """The Timeline API above the backends: the README session, actions, filters, unread, bad input.
 
-Every test runs for each timeline backend; those that follow, for each follow backend too.
+Every test runs for each timeline backend, with every actor pulled (``SEQUERE_TIMELINE_PUSH_LIMIT
+= 0``) and at the default limit; those that follow, for each follow backend too.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from sequere.exceptions import InvalidInstanceException, NotRegisteredException
 from sequere.models import follow, unfollow
 from sequere.registration import registry
 from tests.testapp.models import Project, Tag, Team, User
-from tests.testapp.sequere_registry import JoinAction, LikeAction
+from tests.testapp.sequere_registry import CommentAction, JoinAction, LikeAction
 
-pytestmark = pytest.mark.usefixtures("timeline")
+pytestmark = pytest.mark.usefixtures("timeline", "push_limit")
 
 
 def test_readme_session(follow_backend):
@@ -71,8 +72,9 @@ def test_action_fields_and_extra_data(thoas, project):
 
 
 def test_get_actions():
-    assert get_actions() == {"join": JoinAction, "like": LikeAction}
-    assert get_actions(User) == get_actions("user") == {"join": JoinAction, "like": LikeAction}
+    verbs = {"join": JoinAction, "like": LikeAction, "comment": CommentAction}
+    assert get_actions() == verbs
+    assert get_actions(User) == get_actions("user") == verbs
     assert get_actions(Project) == {}
 
 

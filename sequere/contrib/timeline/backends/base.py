@@ -15,7 +15,13 @@ Vocabulary:
   stored once, in the backend's action store;
 * every timeline, and every filtered view of it (by verb, by target identifier, by both), keeps
   at most ``SEQUERE_TIMELINE_MAX_LENGTH`` entries, the newest ones, trimmed on every write;
-* every write is idempotent: writing the same record again changes nothing, so tasks may retry.
+* every write is idempotent: writing the same record again changes nothing, so tasks may retry;
+* hybrid fan-out: an owner may follow *pulled* actors (see :meth:`pull`), whose actions are not
+  delivered to it; a read of its private timeline (:meth:`fetch`, :meth:`count`,
+  :meth:`count_unread`) is then the merge of its stored private entries with each pulled actor's
+  public entries dated from that actor's cut-off on, distinct by action id, of which the newest
+  ``SEQUERE_TIMELINE_MAX_LENGTH`` are kept, filters applying to that capped view: exactly what it
+  would read had those actions been delivered (see :mod:`.merge`).
 
 Constructors must do no I/O: connections are opened on first use.
 """
@@ -71,14 +77,20 @@ class BaseTimelineBackend(abc.ABC):
 
     @abc.abstractmethod
     def deliver(
-        self, records: Sequence[ActionRecord], owners: Sequence[Ref], *, since: int | None = None
+        self,
+        records: Sequence[ActionRecord],
+        owners: Sequence[Ref],
+        *,
+        since: int | None = None,
+        via: Ref | None = None,
     ) -> int:
         """Add every one of ``records`` (already stored) to the private timeline of every owner.
 
         This is the fan-out write (one record, a chunk of followers) and the import on follow
         (many records, one owner). When ``since`` is given (microseconds), an owner that stopped
-        following a record's actor at or after ``since`` (see :meth:`remove_actor`) does not get
-        it: the caller read "owner follows actor" at ``since``, and that may no longer be true.
+        following ``via`` (default: the record's actor; the target for a delivery to the target's
+        followers) at or after ``since`` (see :meth:`remove_actor`) does not get it: the caller
+        read "owner follows via" at ``since``, and that may no longer be true.
         Returns how many (record, owner) pairs were written, skipped ones excluded; 0 for empty
         input. Timelines are trimmed to the maximum length.
         """
@@ -94,10 +106,75 @@ class BaseTimelineBackend(abc.ABC):
     def remove_actor(self, owner: Ref, actor: Ref, *, at: int) -> int:
         """Remove every action whose actor is ``actor`` from ``owner``'s private timeline.
 
-        Also remembers that ``owner`` stopped following ``actor`` at ``at`` (microseconds), so a
+        ``actor`` also leaves ``owner``'s pulled followings (see :meth:`pull`). Also remembers that
+        ``owner`` stopped following ``actor`` at ``at`` (microseconds), so a
         later :meth:`deliver` with an older ``since`` skips ``owner`` (see :meth:`deliver`).
         Returns how many actions were removed; 0 (and only the mark written) when there were none.
         """
+
+    @abc.abstractmethod
+    def find_targeted(self, owner: Ref, target: Ref) -> list[ActionRecord]:
+        """The records in ``owner``'s stored private timeline whose target is ``target``, oldest
+        first; ``[]`` when none.
+
+        What unfollowing a target takes back (with :meth:`retract`) of the actions delivered to its
+        followers (``Action.deliver_to``), less those whose actor ``owner`` still follows.
+        """
+
+    # hybrid fan-out
+
+    @abc.abstractmethod
+    def pull(self, owners: Sequence[Ref], actor: Ref, *, cutoff: int, since: int | None = None) -> int:
+        """Add ``actor`` to the pulled followings of every owner: its public entries dated at or
+        after ``cutoff`` (microseconds) join their private timelines when read.
+
+        ``since`` works as in :meth:`deliver` (an owner that unfollowed ``actor`` at or after it is
+        skipped). Adding it again changes nothing (the first cut-off stays). Returns how many
+        owners now pull it.
+        """
+
+    @abc.abstractmethod
+    def unpull(self, owners: Sequence[Ref], actor: Ref) -> int:
+        """Remove ``actor`` from the pulled followings of ``owners``; returns how many had it."""
+
+    @abc.abstractmethod
+    def get_pulled(self, owner: Ref) -> dict[Ref, int]:
+        """The pulled actors ``owner`` follows, each with its cut-off; ``{}`` when none."""
+
+    @abc.abstractmethod
+    def set_pull_mode(self, actor: Ref, since: int | None) -> None:
+        """Remember that ``actor`` is pulled from ``since`` on (microseconds), or pushed (None)."""
+
+    @abc.abstractmethod
+    def get_pull_mode(self, actor: Ref) -> int | None:
+        """Since when ``actor`` is pulled, or None while it is pushed."""
+
+    def get_cutoffs(self, owners: Sequence[Ref], actor: Ref) -> dict[Ref, int]:
+        """The cut-off of ``actor`` in each of ``owners``' pulled followings (owners without it are
+        missing). The default reads :meth:`get_pulled` per owner."""
+        cutoffs = {}
+        for owner in owners:
+            cutoff = self.get_pulled(owner).get(actor)
+            if cutoff is not None:
+                cutoffs[owner] = cutoff
+        return cutoffs
+
+    def materialize(self, owners: Sequence[Ref], actor: Ref, *, since: int | None = None) -> int:
+        """Stop pulling ``actor`` for ``owners`` without changing what they read: deliver the
+        public entries of ``actor`` each of them merged (dated from its cut-off on), then
+        :meth:`unpull`. Returns how many (record, owner) pairs were written."""
+        cutoffs = self.get_cutoffs(owners, actor)
+        if not cutoffs:
+            return 0
+        records = self.fetch(actor, PUBLIC, desc=True, limit=int(sequere_settings.TIMELINE_MAX_LENGTH))
+        groups: dict[int, list[Ref]] = {}
+        for owner, cutoff in cutoffs.items():
+            groups.setdefault(cutoff, []).append(owner)
+        written = 0
+        for cutoff, group in groups.items():
+            written += self.deliver([r for r in records if r.date >= cutoff], group, since=since)
+        self.unpull(list(cutoffs), actor)
+        return written
 
     @abc.abstractmethod
     def delete(self, record: ActionRecord, owner: Ref) -> bool:
@@ -119,7 +196,8 @@ class BaseTimelineBackend(abc.ABC):
         offset: int = 0,
         limit: int | None = None,
     ) -> list[ActionRecord]:
-        """One page of ``owner``'s ``kind`` (``"private"``/``"public"``) timeline.
+        """One page of ``owner``'s ``kind`` (``"private"``/``"public"``) timeline (a private one
+        merged with the pulled actors it follows, see the module doc).
 
         Ordered by ``(date, id)``, oldest first unless ``desc``. ``verb`` keeps one verb,
         ``target`` one target identifier; both together keep actions matching both. ``offset``

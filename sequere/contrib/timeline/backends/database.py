@@ -36,13 +36,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import connections, router, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, Collate
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Collate
 
 from ....conf import sequere_settings
 from ....refs import Ref
 from ..records import PRIVATE, PUBLIC, ActionRecord, decode_records
 from .base import BaseTimelineBackend
+from .database_pull import PullMixin
 from .database_sql import ID_BATCH_SIZE, EntryRow, Owner, Statements
 
 __all__ = ["DatabaseBackend"]
@@ -96,7 +97,7 @@ def _deltas(
     return deltas
 
 
-class DatabaseBackend(BaseTimelineBackend):
+class DatabaseBackend(PullMixin, BaseTimelineBackend):
     """Timelines in the tables of ``sequere.contrib.timeline`` through the Django ORM."""
 
     joins_database_transaction = True
@@ -260,7 +261,12 @@ class DatabaseBackend(BaseTimelineBackend):
             self._add([self._entry_row(record, owner, kind) for kind in kinds], keep=[record.id])
 
     def deliver(
-        self, records: Sequence[ActionRecord], owners: Sequence[Ref], *, since: int | None = None
+        self,
+        records: Sequence[ActionRecord],
+        owners: Sequence[Ref],
+        *,
+        since: int | None = None,
+        via: Ref | None = None,
     ) -> int:
         if not records or not owners:
             return 0
@@ -273,10 +279,11 @@ class DatabaseBackend(BaseTimelineBackend):
         # its mark before it deletes, so an unfollow racing this chunk either committed its mark
         # before this read (the entries are taken back here) or deletes after our commit (its
         # delete sees them). Read before the insert, both could miss (READ COMMITTED).
+        followed = {via} if via is not None else {r.actor for r in records}
         marks = set(
             _models()
             .UnfollowMark._default_manager.using(self._alias())
-            .filter(_refs_q("owner", owners), _refs_q("actor", {r.actor for r in records}), at__gte=since)
+            .filter(_refs_q("owner", owners), _refs_q("actor", followed), at__gte=since)
             .values_list("owner_identifier", "owner_object_id", "actor_identifier", "actor_object_id")
         )
         if not marks:
@@ -285,7 +292,7 @@ class DatabaseBackend(BaseTimelineBackend):
         with transaction.atomic(using=self._alias(), savepoint=False):
             read_at = self._lock(_refs_q("owner", {Ref(oi, oo) for oi, oo, _, _ in marks}))
             for oi, oo, ai, ao in sorted(marks):
-                ids = [r.id for r in records if r.actor == Ref(ai, ao)]
+                ids = [r.id for r in records if via is not None or r.actor == Ref(ai, ao)]
                 where, params = self._owner_where(oi, [oo], PRIVATE)
                 in_ids = f"{self._sql().e_action} IN ({', '.join(['%s'] * len(ids))})"
                 self._remove(f"{where} AND {in_ids}", [*params, *ids], read_at)
@@ -335,7 +342,23 @@ class DatabaseBackend(BaseTimelineBackend):
             )
             if removed:
                 self._collect(row[4] for row in removed)
+            self.unpull([owner], actor)
         return len(removed)
+
+    def find_targeted(self, owner: Ref, target: Ref) -> list[ActionRecord]:
+        """One query: the owner's private entries joined to their stored actions with ``target``."""
+        rows = (
+            self._entries()
+            .filter(
+                **_owner(owner),
+                kind=_KIND_CODES[PRIVATE],
+                action__target_identifier=target.identifier,
+                action__target_object_id=target.object_id,
+            )
+            .order_by("date", "action_id")
+            .values_list("action_id", "action__payload")
+        )
+        return decode_records(rows)
 
     def delete(self, record: ActionRecord, owner: Ref) -> bool:
         """Delete the action and every entry of it, in every timeline (one index on ``action``)."""
@@ -384,6 +407,8 @@ class DatabaseBackend(BaseTimelineBackend):
             )
             if rest:
                 self._collect(row[4] for row in rest)
+            self._pulled_manager().filter(**_owner(owner)).delete()
+            self.set_pull_mode(owner, None)
         return deleted
 
     def set_read_at(self, owner: Ref, at: int) -> None:
@@ -416,22 +441,30 @@ class DatabaseBackend(BaseTimelineBackend):
         with connections[self._alias()].cursor() as cursor:
             return self._sql().read_counts(cursor, (owner.identifier, owner.object_id)) or (0, 0, 0)
 
-    def count_unread(self, owner: Ref, *, verb: str | None = None, target: str | None = None) -> int:
-        """Without filters, the owner's counter; with them, one statement: the read mark as a
-        subquery, private and own (public) entries after it."""
-        if verb is None and target is None:
-            return max(self._stored_counts(owner)[2], 0)
-        mark = self._counters().filter(**_owner(owner)).values("read_at")[:1]
-        qs = self._entries().filter(**_owner(owner))
-        if verb is not None:
-            qs = qs.filter(verb=verb)
-        if target is not None:
-            qs = qs.filter(target_identifier=target)
-        counts = qs.filter(date__gt=Coalesce(Subquery(mark), Value(NEVER_READ))).aggregate(
-            private=Count("pk", filter=Q(kind=_KIND_CODES[PRIVATE])),
-            own=Count("pk", filter=Q(kind=_KIND_CODES[PUBLIC])),
+    def _counts_and_pull(self, owner: Ref) -> tuple[int, int, int, bool]:
+        """``(private, public, unread, pulls any)``: the counter row and an ``EXISTS`` on the pulled
+        followings, one statement."""
+        t = self._tables()
+        sql = self._sql()
+        cursor_sql = (
+            f"SELECT c.{sql.c_private}, c.{sql.c_public}, c.{sql.c_unread}, EXISTS (SELECT 1 FROM "
+            f"{t['pulled']} WHERE {t['p_owner_identifier']} = %s AND {t['p_owner_object_id']} = %s) "
+            f"FROM (SELECT 1 AS one) AS o LEFT JOIN {sql.counter} c ON c.{sql.c_oi} = %s AND "
+            f"c.{sql.c_oo} = %s"
         )
-        return max(counts["private"] - counts["own"], 0)
+        with connections[self._alias()].cursor() as cursor:
+            cursor.execute(cursor_sql, [owner.identifier, owner.object_id] * 2)
+            private, public, unread, pulls = cursor.fetchone()
+        return private or 0, public or 0, unread or 0, bool(pulls)
+
+    def count_unread(self, owner: Ref, *, verb: str | None = None, target: str | None = None) -> int:
+        """Without filters, the owner's counter (merged: one statement more when it pulls
+        actors); with them, one statement: the read mark as a subquery, private (merged) and own
+        (public) entries after it."""
+        if verb is None and target is None:
+            _, _, unread, pulls = self._counts_and_pull(owner)
+            return self.merged_unread(owner, None, None) if pulls else max(unread, 0)
+        return self.merged_unread(owner, verb, target)
 
     def get_records(self, action_ids: Sequence[str]) -> dict[str, ActionRecord]:
         if not action_ids:
@@ -477,9 +510,11 @@ class DatabaseBackend(BaseTimelineBackend):
         offset: int = 0,
         limit: int | None = None,
     ) -> list[ActionRecord]:
-        qs = self.page_queryset(owner, kind, verb=verb, target=target, desc=desc)
         if limit is not None and limit <= 0:
             return []
+        if self.check_kind(kind) == PRIVATE:
+            return self.merged_fetch(owner, verb, target, desc, int(offset), limit)
+        qs = self.page_queryset(owner, kind, verb=verb, target=target, desc=desc)
         end = None if limit is None else offset + limit
         return decode_records(qs[offset:end])
 
@@ -522,9 +557,14 @@ class DatabaseBackend(BaseTimelineBackend):
         after: int | None = None,
     ) -> int:
         """Without filters, the owner's counter (one row); with them, an index-only ``COUNT``."""
+        private_kind = self.check_kind(kind) == PRIVATE
         if verb is None and target is None and after is None:
-            private, public, _ = self._stored_counts(owner)
-            return private if self.check_kind(kind) == PRIVATE else public
+            private, public, _, pulls = self._counts_and_pull(owner)
+            if not private_kind:
+                return public
+            return self.merged_count(owner, None, None, None) if pulls else private
+        if private_kind:
+            return self.merged_count(owner, verb, target, after)
         qs = self._timeline(owner, kind, verb, target)
         if after is not None:
             qs = qs.filter(date__gt=int(after))

@@ -9,6 +9,11 @@ owner ``Ref(identifier, object_id)`` whose hash tag is ``{identifier:object_id}`
     prefix:{user:1}:entries:public        LIST    the owner's own actions, same entries
     prefix:{user:1}:read_at               STRING  microseconds
     prefix:{user:1}:unfollowed            HASH    actor ref -> when it was unfollowed
+    prefix:{user:1}:pulling               ZSET    the pulled actors it follows (JSON refs), each
+                                                  scored by the date from which its public
+                                                  timeline is merged in (hybrid fan-out)
+    prefix:{user:1}:pull_mode             STRING  set while the owner, as an actor, is pulled:
+                                                  microseconds since when
 
 All keys of one owner share its hash tag, hence one Redis Cluster slot, so the Lua scripts that
 write them touch a single node. ``prefix:`` and the escaping of every part (so that no object id
@@ -81,6 +86,19 @@ class KeyBuilder:
     def unfollowed(self, owner: Ref) -> str:
         """When ``owner`` unfollowed each actor (deliveries read before that are dropped)."""
         return f"{self.owner(owner)}:unfollowed"
+
+    def pulling(self, owner: Ref) -> str:
+        """The pulled actors ``owner`` follows, with the date each is merged from."""
+        return f"{self.owner(owner)}:pulling"
+
+    def pulling_pair(self, owner: Ref) -> tuple[str, str]:
+        """``(pulling, unfollowed)`` of ``owner``: what adding a pulled following writes and reads."""
+        base = self.owner(owner)
+        return f"{base}:pulling", f"{base}:unfollowed"
+
+    def pull_mode(self, actor: Ref) -> str:
+        """Since when ``actor`` is pulled (absent while it is pushed)."""
+        return f"{self.owner(actor)}:pull_mode"
 
     # the layout before version 2 (see the module doc)
 

@@ -7,6 +7,10 @@ Key layout: :mod:`sequere.contrib.timeline.backends.keys`; entry layout:
 the Lua scripts (``lua/push.lua``, ``page.lua``, ``count.lua``, ``remove.lua``) come from the one
 Redis layer, :mod:`sequere.redis`.
 
+Hybrid fan-out (pulled followings, merged reads): :mod:`.redis_pull`; a private read queues the
+pulled followings' read in the same pipeline, so it costs one more round trip only for an owner
+who follows pulled actors.
+
 Costs (round trips; one per node on a cluster): ``store`` 1 (``SET`` and two ``push`` calls in one
 pipeline), 2 when its trims free actions; ``deliver`` of one chunk 1, with one ``push`` call per
 :data:`OWNERS_PER_CALL` followers (per cluster slot on a cluster); a page 2 (one ``page`` call,
@@ -32,6 +36,7 @@ from . import entries
 from .base import BaseTimelineBackend
 from .keys import KeyBuilder, ref_field
 from .redis_audit import audit_timelines
+from .redis_pull import PullMixin, member
 
 __all__ = ["OWNERS_PER_CALL", "RedisBackend"]
 
@@ -47,7 +52,7 @@ REMOVE = Script(__package__, "remove")
 SEEK = Script(__package__, "seek")
 
 
-class RedisBackend(BaseTimelineBackend):
+class RedisBackend(PullMixin, BaseTimelineBackend):
     """Timelines as Redis lists of packed entries; see the module docstring for costs."""
 
     def __init__(self) -> None:
@@ -160,6 +165,7 @@ class RedisBackend(BaseTimelineBackend):
         *,
         since: int | None = None,
         saved_here: bool = False,
+        via: Ref | None = None,
     ) -> None:
         """Queue on ``pipe`` the ``push`` calls adding ``record`` to the ``kind`` timeline of ``owners``.
 
@@ -168,7 +174,7 @@ class RedisBackend(BaseTimelineBackend):
         <sequere.redis.link.Link.pipeline>`, one round trip per node for all of them.
         """
         entry = entries.pack(record, saved_here=saved_here)
-        for call in self._push_calls(entry, owners, record.actor, kind, since):
+        for call in self._push_calls(entry, owners, via or record.actor, kind, since):
             pipe.script(call)
 
     def queue_store(self, pipe: Pipeline, record: ActionRecord, owner: Ref, *, public: bool) -> None:
@@ -179,10 +185,16 @@ class RedisBackend(BaseTimelineBackend):
             self.queue_push(pipe, record, [owner], PUBLIC)
 
     def queue_deliver(
-        self, pipe: Pipeline, record: ActionRecord, owners: Sequence[Ref], *, since: int | None = None
+        self,
+        pipe: Pipeline,
+        record: ActionRecord,
+        owners: Sequence[Ref],
+        *,
+        since: int | None = None,
+        via: Ref | None = None,
     ) -> None:
         """Queue on ``pipe`` what :meth:`deliver` sends for ``record`` (see :meth:`queue_push`)."""
-        self.queue_push(pipe, record, owners, PRIVATE, since=since)
+        self.queue_push(pipe, record, owners, PRIVATE, since=since, via=via)
 
     def finish(self, results: Sequence[Any]) -> int:
         """Collect the actions the ``push`` replies among ``results`` freed; return how many timelines
@@ -200,13 +212,18 @@ class RedisBackend(BaseTimelineBackend):
         self.finish(pipe.execute())
 
     def deliver(
-        self, records: Sequence[ActionRecord], owners: Sequence[Ref], *, since: int | None = None
+        self,
+        records: Sequence[ActionRecord],
+        owners: Sequence[Ref],
+        *,
+        since: int | None = None,
+        via: Ref | None = None,
     ) -> int:
         if not records or not owners:
             return 0
         pipe = self.link.pipeline()
         for record in records:
-            self.queue_deliver(pipe, record, owners, since=since)
+            self.queue_deliver(pipe, record, owners, since=since, via=via)
         return self.finish(pipe.execute())
 
     def retract(self, records: Sequence[ActionRecord], owners: Sequence[Ref]) -> int:
@@ -224,9 +241,20 @@ class RedisBackend(BaseTimelineBackend):
     def remove_actor(self, owner: Ref, actor: Ref, *, at: int) -> int:
         keys = {"timeline": self.keys.timeline(owner, PRIVATE), "unfollowed": self.keys.unfollowed(owner)}
         args = {"actor": ref_field(actor), "actor_hash": entries.actor_hash(actor), "at": at}
-        result = self.link.run(ScriptCall(REMOVE, keys, args))
+        pipe = self.link.pipeline()  # the owner's keys: one node
+        pipe.script(ScriptCall(REMOVE, keys, args))
+        pipe.pipe.zrem(self.keys.pulling(owner), member(actor))
+        result, _ = pipe.execute()
         self._collect((), result["saved"])
         return int(result["removed"])
+
+    def find_targeted(self, owner: Ref, target: Ref) -> list[ActionRecord]:
+        """The stored private entries with the target's identifier code (one ``page`` call), then
+        their records (one pipeline), kept when their target is ``target``."""
+        keys = {"timeline": self.keys.timeline(owner, PRIVATE)}
+        args = {**self._filter_args(None, target.identifier), "desc": "0", "offset": 0, "limit": ""}
+        rows = self.link.run(ScriptCall(PAGE, keys, args))
+        return [r for r in decode_records(self._values([row.id for row in rows])) if r.target == target]
 
     def delete(self, record: ActionRecord, owner: Ref) -> bool:
         pipe = self.link.pipeline()
@@ -238,7 +266,7 @@ class RedisBackend(BaseTimelineBackend):
 
     def forget_owner(self, owner: Ref) -> int:
         """The owner's own actions deleted (store and timelines), the actions others saved into its
-        private timeline collected as a trim would, then both timelines deleted."""
+        private timeline collected as a trim would, then its timelines and pull state deleted."""
         own = self.fetch(owner, PUBLIC, limit=int(sequere_settings.TIMELINE_MAX_LENGTH))
         deleted = sum(self.delete(record, owner) for record in own)
         private = self.keys.timeline(owner, PRIVATE)
@@ -248,7 +276,12 @@ class RedisBackend(BaseTimelineBackend):
         saved = [entries.unpack_id(entry) for entry in raw if entries.is_saved_here(entry)]
         self._collect((), saved)
         with link.errors:
-            link.client.delete(private, self.keys.timeline(owner, PUBLIC))
+            link.client.delete(
+                private,
+                self.keys.timeline(owner, PUBLIC),
+                self.keys.pulling(owner),
+                self.keys.pull_mode(owner),
+            )
         return deleted
 
     def set_read_at(self, owner: Ref, at: int) -> None:
@@ -265,9 +298,9 @@ class RedisBackend(BaseTimelineBackend):
             "target": "" if target is None else entries.name_code(target),
         }
 
-    def _count(
+    def _count_call(
         self, owner: Ref, kind: str, verb: str | None, target: str | None, after: Any, unread: bool
-    ) -> int:
+    ) -> ScriptCall:
         keys = {
             "timeline": self.keys.timeline(owner, kind),
             "own": self.keys.timeline(owner, PUBLIC),
@@ -278,11 +311,15 @@ class RedisBackend(BaseTimelineBackend):
             "after": "" if after is None else int(after),
             "unread": "1" if unread else "0",
         }
-        return int(self.link.run(ScriptCall(COUNT, keys, args))["count"])
+        return ScriptCall(COUNT, keys, args)
 
     def count_unread(self, owner: Ref, *, verb: str | None = None, target: str | None = None) -> int:
-        """One script call (``EVALSHA``; ``EVAL`` the first time a server sees it)."""
-        return self._count(owner, PRIVATE, verb, target, None, True)
+        """One script call (``EVALSHA``; ``EVAL`` the first time a server sees it), pipelined with
+        the read of the pulled followings; one more when there are some."""
+        pulled, reply = self._with_pulled(owner, self._count_call(owner, PRIVATE, verb, target, None, True))
+        if pulled:
+            return self.merged_count(owner, pulled, verb, target, None, True)
+        return int(reply["count"])
 
     def get_read_at(self, owner: Ref) -> int | None:
         link = self.link
@@ -326,8 +363,16 @@ class RedisBackend(BaseTimelineBackend):
             "offset": int(offset),
             "limit": "" if limit is None else int(limit),
         }
-        rows = self.link.run(ScriptCall(PAGE, {"timeline": timeline}, args))
-        records = decode_records(self._values([row.id for row in rows]))
+        call = ScriptCall(PAGE, {"timeline": timeline}, args)
+        if kind == PUBLIC:
+            found = [row.id for row in self.link.run(call)]
+        else:
+            pulled, rows = self._with_pulled(owner, call)
+            if pulled:
+                found = self.merged_ids(owner, pulled, verb, target, desc, int(offset), limit)
+            else:
+                found = [row.id for row in rows]
+        records = decode_records(self._values(found))
         if verb is None and target is None:
             return records
         return [record for record in records if entries.matches(record, verb, target)]
@@ -378,8 +423,19 @@ class RedisBackend(BaseTimelineBackend):
         after: int | None = None,
     ) -> int:
         timeline = self.keys.timeline(owner, self.check_kind(kind))
-        if verb is None and target is None and after is None:
-            link = self.link
-            with link.errors:
-                return int(link.client.llen(timeline))
-        return self._count(owner, kind, verb, target, after, False)
+        plain = verb is None and target is None and after is None
+        if kind == PUBLIC:
+            if plain:
+                link = self.link
+                with link.errors:
+                    return int(link.client.llen(timeline))
+            return int(self.link.run(self._count_call(owner, kind, verb, target, after, False))["count"])
+        if plain:
+            pulled, reply = self._with_pulled(owner, lambda pipe: pipe.llen(timeline))
+        else:
+            call = self._count_call(owner, kind, verb, target, after, False)
+            pulled, reply = self._with_pulled(owner, call)
+            reply = reply["count"]
+        if pulled:
+            return self.merged_count(owner, pulled, verb, target, after, False)
+        return int(reply)

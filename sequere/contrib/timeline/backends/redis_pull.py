@@ -1,0 +1,234 @@
+"""Hybrid fan-out on the Redis timeline backend: pulled followings and merged private reads.
+
+Each owner's pulled followings are a ZSET (``keys.pulling``) under its own hash tag, so reading
+it is queued in the same pipeline as the plain page (or count) of its private timeline: a reader
+who follows no pulled actor pays nothing more. One who does pays one more round trip on a single
+Redis, a ``merge_page``/``merge_count`` call that walks the private LIST and the pulled actors'
+public LISTs newest first (only as far as the page needs); on a Redis Cluster those lists live on
+other nodes, so their newest entries are read with one pipeline (one round trip per node) and
+merged in Python (:mod:`.merge`).
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from collections.abc import Sequence
+from itertools import takewhile
+from typing import Any
+
+from ....conf import sequere_settings
+from ....redis.scripts import Script, ScriptCall
+from ....refs import Ref
+from ..records import PRIVATE, PUBLIC
+from . import entries, merge
+from .keys import ref_field
+
+PULL = Script(__package__, "pull")
+MERGE_PAGE = Script(__package__, "merge_page")
+MERGE_COUNT = Script(__package__, "merge_count")
+NEVER_DECODE = "NEVER_DECODE"
+_DATE = struct.Struct(">q")
+_CODES = struct.Struct(">II")
+
+
+def member(ref: Ref) -> str:
+    """A ref as a member of a ``pulling`` ZSET."""
+    return json.dumps([ref.identifier, ref.object_id])
+
+
+def decode_pulled(raw: Sequence[Any]) -> dict[Ref, int]:
+    """``ZRANGE ... WITHSCORES`` of a ``pulling`` ZSET as ``{actor: cutoff}``."""
+    return {Ref(*(str(part) for part in json.loads(name))): int(score) for name, score in raw}
+
+
+def _date(entry: bytes) -> int:
+    return _DATE.unpack_from(entry)[0]
+
+
+def _key(entry: bytes) -> tuple[int, str]:
+    return _date(entry), entries.unpack_id(entry)
+
+
+def _keeps(verb: str | None, target: str | None):
+    want_verb = None if verb is None else entries.name_code(verb)
+    want_target = None if target is None else entries.name_code(target)
+
+    def keeps(entry: bytes) -> bool:
+        verb_code, target_code = _CODES.unpack_from(entry, entries.VERB)
+        return (want_verb is None or verb_code & 0x7FFF_FFFF == want_verb) and (
+            want_target is None or target_code == want_target
+        )
+
+    return keeps
+
+
+class PullMixin:
+    """The pull half of :class:`~.redis.RedisBackend` (which provides ``link``, ``keys`` and the
+    plain reads)."""
+
+    link: Any
+    keys: Any
+
+    @staticmethod
+    def _cap() -> int:
+        return int(sequere_settings.TIMELINE_MAX_LENGTH)
+
+    # pulled followings
+
+    def pull(self, owners: Sequence[Ref], actor: Ref, *, cutoff: int, since: int | None = None) -> int:
+        if not owners:
+            return 0
+        args = {"since": "" if since is None else since, "actor": ref_field(actor), "member": member(actor),
+                "cutoff": int(cutoff)}
+        groups: dict[Any, list[str]] = {}
+        for owner in owners:
+            pair = self.keys.pulling_pair(owner)
+            slot = self.link.client.keyslot(pair[0]) if self.link.cluster else 0
+            groups.setdefault(slot, []).extend(pair)
+        calls = [ScriptCall(PULL, {"pairs": pairs}, args) for pairs in groups.values()]
+        return sum(int(result["pulled"]) for result in self.link.run_many(calls))
+
+    def unpull(self, owners: Sequence[Ref], actor: Ref) -> int:
+        if not owners:
+            return 0
+        pipe = self.link.pipeline()
+        for owner in owners:
+            pipe.pipe.zrem(self.keys.pulling(owner), member(actor))
+        return sum(int(n) for n in pipe.execute())
+
+    def get_pulled(self, owner: Ref) -> dict[Ref, int]:
+        link = self.link
+        with link.errors:
+            return decode_pulled(link.client.zrange(self.keys.pulling(owner), 0, -1, withscores=True))
+
+    def get_cutoffs(self, owners: Sequence[Ref], actor: Ref) -> dict[Ref, int]:
+        if not owners:
+            return {}
+        pipe = self.link.pipeline()
+        for owner in owners:
+            pipe.pipe.zscore(self.keys.pulling(owner), member(actor))
+        scores = pipe.execute()
+        return {owner: int(score) for owner, score in zip(owners, scores, strict=True) if score is not None}
+
+    def set_pull_mode(self, actor: Ref, since: int | None) -> None:
+        link = self.link
+        with link.errors:
+            if since is None:
+                link.client.delete(self.keys.pull_mode(actor))
+            else:
+                link.client.set(self.keys.pull_mode(actor), int(since))
+
+    def get_pull_mode(self, actor: Ref) -> int | None:
+        link = self.link
+        with link.errors:
+            value = link.client.get(self.keys.pull_mode(actor))
+        return None if value is None else int(value)
+
+    # merged reads
+
+    def _with_pulled(self, owner: Ref, call: Any) -> tuple[dict[Ref, int], Any]:
+        """Run ``call`` (a ScriptCall, or a callable queuing on the pipe) with the pulled
+        followings of ``owner`` in one pipeline; ``(pulled, reply)``."""
+        pipe = self.link.pipeline()
+        pipe.pipe.zrange(self.keys.pulling(owner), 0, -1, withscores=True)
+        if isinstance(call, ScriptCall):
+            pipe.script(call)
+        else:
+            call(pipe.pipe)
+        raw, reply = pipe.execute()
+        return decode_pulled(raw), reply
+
+    def _publics(self, pulled: dict[Ref, int]) -> tuple[list[str], list[int]]:
+        actors = sorted(pulled)
+        return [self.keys.timeline(actor, PUBLIC) for actor in actors], [pulled[a] for a in actors]
+
+    def _read_lists(self, lists: Sequence[str], n: int, extra: Sequence[str] = ()) -> list[Any]:
+        """The newest ``n`` entries of each list (raw bytes) and the value of each ``extra`` key:
+        one pipeline (one round trip per node)."""
+        pipe = self.link.pipeline()
+        for key in lists:
+            pipe.pipe.execute_command("LRANGE", key, -n, -1, **{NEVER_DECODE: True})
+        for key in extra:
+            pipe.pipe.get(key)
+        return pipe.execute()
+
+    def _cluster_walk(self, owner: Ref, pulled: dict[Ref, int], n: int, unread: bool = False):
+        """The merged walk, and with ``unread`` the owner's read mark and public entries (all
+        read in one pipeline)."""
+        publics, cutoffs = self._publics(pulled)
+        own = [self.keys.timeline(owner, PUBLIC)] if unread else []
+        extra = [self.keys.read_at(owner)] if unread else []
+        replies = self._read_lists([self.keys.timeline(owner, PRIVATE), *publics, *own], n, extra)
+        lists, values = replies[: 1 + len(publics)], replies[1 + len(publics) :]
+        sources = [reversed(lists[0])] + [
+            takewhile(lambda e, c=cutoff: _date(e) >= c, reversed(found))
+            for found, cutoff in zip(lists[1:], cutoffs, strict=True)
+        ]
+        return merge.walk(sources, _key, entries.unpack_id, self._cap()), values
+
+    def merged_ids(
+        self,
+        owner: Ref,
+        pulled: dict[Ref, int],
+        verb: str | None,
+        target: str | None,
+        desc: bool,
+        offset: int,
+        limit: int | None,
+    ) -> list[str]:
+        """The ids of one page of ``owner``'s merged private timeline."""
+        if not self.link.cluster:
+            publics, cutoffs = self._publics(pulled)
+            args = {
+                "cap": self._cap(),
+                **self._filter_args(verb, target),
+                "desc": "1" if desc else "0",
+                "offset": int(offset),
+                "limit": "" if limit is None else int(limit),
+                "cutoffs": cutoffs,
+            }
+            keys = {"timeline": self.keys.timeline(owner, PRIVATE), "publics": publics}
+            return [row.id for row in self.link.run(ScriptCall(MERGE_PAGE, keys, args))]
+        filtered = verb is not None or target is not None
+        n = merge.reach(self._cap(), filtered=filtered, desc=desc, offset=offset, limit=limit)
+        walked, _ = self._cluster_walk(owner, pulled, n)
+        found = merge.page(walked, _keeps(verb, target), desc=desc, offset=offset, limit=limit)
+        return [entries.unpack_id(entry) for entry in found]
+
+    def merged_count(
+        self,
+        owner: Ref,
+        pulled: dict[Ref, int],
+        verb: str | None,
+        target: str | None,
+        after: int | None,
+        unread: bool,
+    ) -> int:
+        """How many entries of ``owner``'s merged private timeline match (see ``merge_count.lua``)."""
+        if not self.link.cluster:
+            publics, cutoffs = self._publics(pulled)
+            keys = {
+                "timeline": self.keys.timeline(owner, PRIVATE),
+                "own": self.keys.timeline(owner, PUBLIC),
+                "read_at": self.keys.read_at(owner),
+                "publics": publics,
+            }
+            args = {
+                "cap": self._cap(),
+                **self._filter_args(verb, target),
+                "after": "" if after is None else int(after),
+                "unread": "1" if unread else "0",
+                "cutoffs": cutoffs,
+            }
+            return int(self.link.run(ScriptCall(MERGE_COUNT, keys, args))["count"])
+        walked, values = self._cluster_walk(owner, pulled, self._cap(), unread)
+        keeps = _keeps(verb, target)
+        if not unread:
+            return merge.count_after(walked, keeps, _date, after)
+        own, mark = values
+        mark = None if mark is None else int(mark)
+        n = merge.count_after(walked, keeps, _date, mark)
+        if n:
+            n = max(n - merge.count_after(iter(reversed(own)), keeps, _date, mark), 0)
+        return n
