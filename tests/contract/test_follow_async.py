@@ -200,3 +200,22 @@ async def test_round_trips_on_redis(follow_backend):
     # one script per follow
     assert writes.round_trips == 1
     assert reads.round_trips == 3
+
+
+async def test_a_failing_receiver_leaves_nothing(follow_backend):
+    """A receiver that raises: the caller gets its error and no edge is stored, as with follow()."""
+    a, b = await make_users(2)
+
+    def broken(sender, **kwargs):
+        raise RuntimeError("receiver failed")
+
+    signals.followed.connect(broken, weak=False, dispatch_uid="test-async-broken")
+    try:
+        with pytest.raises(RuntimeError, match="receiver failed"):
+            await afollow(a, b)
+    finally:
+        signals.followed.disconnect(dispatch_uid="test-async-broken")
+    assert not await ais_following(a, b)
+    assert await aget_followers_count(b) == 0
+    await afollow(a, b)  # and a later follow works
+    assert await ais_following(a, b)
