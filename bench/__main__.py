@@ -143,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
                 _section(title, run, sections, errors)
         for title, module in (
             ("Redis follow backend (bench.redis_follow)", "bench.redis_follow"),
+            ("Async follow (bench.async_follow)", "bench.async_follow"),
             ("Timeline (bench.timeline)", "bench.timeline"),
             ("Hybrid fan-out (bench.hybrid)", "bench.hybrid"),
         ):

@@ -33,6 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "BACKEND_CLASS": "sequere.backends.database.DatabaseBackend",
     "REDIS_CONNECTION": "redis://localhost:6379/0",
     "REDIS_CONNECTION_CLASS": None,
+    "REDIS_ASYNC_CONNECTION_CLASS": None,
     "REDIS_PREFIX": "sequere:",
     # Redis Cluster: seconds a tombstone is kept (see sequere.backends.redis.cluster)
     "REDIS_TOMBSTONE_LIFETIME": 7 * 24 * 3600,
@@ -40,6 +41,7 @@ DEFAULTS: dict[str, Any] = {
     # timeline
     "TIMELINE_BACKEND_CLASS": "sequere.contrib.timeline.backends.redis.RedisBackend",
     "TIMELINE_CONNECTION_CLASS": None,
+    "TIMELINE_ASYNC_CONNECTION_CLASS": None,
     "TIMELINE_REDIS_CONNECTION": "redis://localhost:6379/0",
     "TIMELINE_REDIS_PREFIX": "sequere:timeline",
     "TIMELINE_NYDUS_CONNECTION": None,
@@ -104,7 +106,14 @@ def _read(name: str) -> Any:
 
 #: Settings whose value is a dotted path, imported on first use.
 IMPORT_STRINGS = frozenset(
-    {"BACKEND_CLASS", "REDIS_CONNECTION_CLASS", "TIMELINE_BACKEND_CLASS", "TIMELINE_CONNECTION_CLASS"}
+    {
+        "BACKEND_CLASS",
+        "REDIS_CONNECTION_CLASS",
+        "REDIS_ASYNC_CONNECTION_CLASS",
+        "TIMELINE_BACKEND_CLASS",
+        "TIMELINE_CONNECTION_CLASS",
+        "TIMELINE_ASYNC_CONNECTION_CLASS",
+    }
 )
 
 

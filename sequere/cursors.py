@@ -24,7 +24,7 @@ written once, here and in :mod:`sequere.results`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +32,16 @@ from django.core import signing
 
 from .exceptions import InvalidCursorException, InvalidPageException
 
-__all__ = ["SALT", "MAX_PAGE_SIZE", "CursorPage", "Keyed", "read_page", "sign_cursor", "unsign_cursor"]
+__all__ = [
+    "SALT",
+    "MAX_PAGE_SIZE",
+    "CursorPage",
+    "Keyed",
+    "aread_page",
+    "read_page",
+    "sign_cursor",
+    "unsign_cursor",
+]
 
 #: The salt every sequere cursor is signed with (a cursor is useless as any other signed value).
 SALT = "sequere.cursor"
@@ -126,6 +135,34 @@ def read_page(
     (``after``), the other side is taken to hold at least the cursor's entry, so its cursor is
     set without a second read.
     """
+    size, keys = _page_keys(scope, after, before, size, check_key)
+    fetched = fetch(keys.get("after"), keys.get("before"), size + 1)
+    rows, *edges = _cut(fetched, size, after, before)
+    items = load([raw for _, raw in rows if raw is not None])
+    return _with_cursors(items, scope, rows, tuple(edges), after, before)
+
+
+async def aread_page(
+    *,
+    scope: str,
+    after: str | None,
+    before: str | None,
+    size: int,
+    fetch: Callable[[Key | None, Key | None, int], Awaitable[list[Keyed]]],
+    load: Callable[[list[Any]], Awaitable[list[Any]]],
+    check_key: Callable[[Key], bool],
+) -> CursorPage:
+    """:func:`read_page` with an awaitable ``fetch`` and ``load`` (the async lists' pages)."""
+    size, keys = _page_keys(scope, after, before, size, check_key)
+    fetched = await fetch(keys.get("after"), keys.get("before"), size + 1)
+    rows, *edges = _cut(fetched, size, after, before)
+    items = await load([raw for _, raw in rows if raw is not None])
+    return _with_cursors(items, scope, rows, tuple(edges), after, before)
+
+
+def _page_keys(
+    scope: str, after: str | None, before: str | None, size: Any, check_key: Callable[[Key], bool]
+) -> tuple[int, dict[str, Key]]:
     size = check_size(size)
     if after is not None and before is not None:
         raise InvalidPageException("Pass after= or before=, not both: a page is read from one cursor.")
@@ -138,15 +175,29 @@ def read_page(
                     f"The {name} cursor does not fit this list's backend; start again from the first page."
                 )
             keys[name] = key
-    rows = fetch(keys.get("after"), keys.get("before"), size + 1)
+    return size, keys
+
+
+def _cut(
+    rows: list[Keyed], size: int, after: str | None, before: str | None
+) -> tuple[list[Keyed], bool, bool]:
+    """The page's rows of ``size + 1`` fetched, and whether pages follow and precede it."""
     more = len(rows) > size
     if before is not None:
-        rows = rows[-size:] if more else rows
-        has_next, has_previous = True, more
-    else:
-        rows = rows[:size]
-        has_next, has_previous = more, after is not None
-    page = CursorPage(items=load([raw for _, raw in rows if raw is not None]))
+        return (rows[-size:] if more else rows), True, more
+    return rows[:size], more, after is not None
+
+
+def _with_cursors(
+    items: list[Any],
+    scope: str,
+    rows: list[Keyed],
+    edges: tuple[bool, bool],
+    after: str | None,
+    before: str | None,
+) -> CursorPage:
+    has_next, has_previous = edges
+    page = CursorPage(items=items)
     if rows:
         if has_next:
             page.next_cursor = sign_cursor(scope, rows[-1][0])

@@ -2,6 +2,9 @@
 
     from sequere.models import follow, unfollow, is_following, get_followers
 
+and their async twins (``afollow``, ``aunfollow``, ``ais_following``, ``aget_followers``, ...;
+see :mod:`sequere.async_api`).
+
 The database backend's ``Follow`` model lives in the ``sequere.backends.database`` app; the one
 table of ``sequere`` itself is the outbox of derived work (:class:`sequere.outbox.PendingJob`).
 """
@@ -17,6 +20,17 @@ from .api import (
     is_following,
     unfollow,
 )
+from .async_api import (
+    afollow,
+    aget_followers,
+    aget_followers_count,
+    aget_followings,
+    aget_followings_count,
+    aget_friends,
+    aget_friends_count,
+    ais_following,
+    aunfollow,
+)
 from .outbox import PendingJob  # noqa: F401  (the app's model: Django finds it here)
 
 __all__ = [
@@ -29,4 +43,13 @@ __all__ = [
     "get_followers_count",
     "get_followings_count",
     "get_friends_count",
+    "afollow",
+    "aunfollow",
+    "ais_following",
+    "aget_followers",
+    "aget_followings",
+    "aget_friends",
+    "aget_followers_count",
+    "aget_followings_count",
+    "aget_friends_count",
 ]

@@ -204,20 +204,34 @@ class Registry:
         Refs whose identifier is unknown, whose id is malformed, or whose row is gone are
         missing from the result.
         """
+        found: dict[Ref, Any] = {}
+        for identifier, model, pks in self._wanted(refs):
+            for pk, obj in model._default_manager.in_bulk(pks).items():
+                found[Ref(identifier, str(pk))] = obj
+        return found
+
+    async def aload(self, refs: Iterable[Ref]) -> dict[Ref, Any]:
+        """:meth:`load` through Django's async ORM (``ain_bulk``): the same queries."""
+        found: dict[Ref, Any] = {}
+        for identifier, model, pks in self._wanted(refs):
+            for pk, obj in (await model._default_manager.ain_bulk(pks)).items():
+                found[Ref(identifier, str(pk))] = obj
+        return found
+
+    def _wanted(self, refs: Iterable[Ref]) -> list[tuple[str, type, list]]:
+        """``(identifier, model, valid pks)`` for each registered identifier among ``refs``."""
         wanted: dict[str, set[str]] = defaultdict(set)
         for ref in refs:
             wanted[ref.identifier].add(ref.object_id)
-        found: dict[Ref, Any] = {}
+        out = []
         for identifier, object_ids in wanted.items():
             options = self._by_identifier.get(identifier)
             if options is None:
                 continue
             pks = _valid_pks(options.model, object_ids)
-            if not pks:
-                continue
-            for pk, obj in options.model._default_manager.in_bulk(pks).items():
-                found[Ref(identifier, str(pk))] = obj
-        return found
+            if pks:
+                out.append((identifier, options.model, pks))
+        return out
 
     def for_identifier(self, identifier: str) -> ModelBase | None:
         """The options registered under ``identifier``, or None."""

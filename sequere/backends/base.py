@@ -12,6 +12,8 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from asgiref.sync import sync_to_async
+
 from ..refs import Edge, Ref
 
 if TYPE_CHECKING:
@@ -27,6 +29,12 @@ class BaseBackend(abc.ABC):
     """Stores directed follow edges between :class:`Ref` pairs.
 
     Constructors must do no I/O: connections are opened on first use.
+
+    The async twins (:meth:`aadd`, :meth:`aremove`, :meth:`aexists`, :meth:`acount`,
+    :meth:`afetch`, :meth:`afetch_keyset`) answer exactly what their sync methods answer. Their
+    defaults run the sync method in a worker thread (``sync_to_async``, thread-sensitive, so
+    database connections stay with Django's); backends with an async client override them with
+    native async I/O.
     """
 
     #: True when writes join the caller's database transaction (and roll back with it).
@@ -119,6 +127,54 @@ class BaseBackend(abc.ABC):
     @abc.abstractmethod
     def count(self, kind: str, ref: Ref, *, identifier: str | None = None) -> int:
         """How many edges :meth:`fetch` would return without offset and limit; 0 when none."""
+
+    # -- async twins (defaults: the sync method in a worker thread) ------------------------------
+    async def aadd(self, from_ref: Ref, to_ref: Ref, created_at: datetime) -> bool:
+        """:meth:`add`, awaited."""
+        return await sync_to_async(self.add)(from_ref, to_ref, created_at)
+
+    async def aremove(self, from_ref: Ref, to_ref: Ref) -> bool:
+        """:meth:`remove`, awaited."""
+        return await sync_to_async(self.remove)(from_ref, to_ref)
+
+    async def aexists(self, from_ref: Ref, to_ref: Ref) -> bool:
+        """:meth:`exists`, awaited."""
+        return await sync_to_async(self.exists)(from_ref, to_ref)
+
+    async def acount(self, kind: str, ref: Ref, *, identifier: str | None = None) -> int:
+        """:meth:`count`, awaited."""
+        return await sync_to_async(self.count)(kind, ref, identifier=identifier)
+
+    async def afetch(
+        self,
+        kind: str,
+        ref: Ref,
+        *,
+        identifier: str | None = None,
+        desc: bool = True,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> list[Edge]:
+        """:meth:`fetch`, awaited."""
+        return await sync_to_async(self.fetch)(
+            kind, ref, identifier=identifier, desc=desc, offset=offset, limit=limit
+        )
+
+    async def afetch_keyset(
+        self,
+        kind: str,
+        ref: Ref,
+        *,
+        identifier: str | None = None,
+        desc: bool = True,
+        after: tuple | None = None,
+        before: tuple | None = None,
+        limit: int,
+    ) -> list[tuple[tuple, Edge]]:
+        """:meth:`fetch_keyset`, awaited."""
+        return await sync_to_async(self.fetch_keyset)(
+            kind, ref, identifier=identifier, desc=desc, after=after, before=before, limit=limit
+        )
 
     @abc.abstractmethod
     def remove_all(self, ref: Ref) -> int:

@@ -19,10 +19,18 @@ Each Redis backend belongs to a *group* of settings: ``"follow"`` (the follow ba
 ``SEQUERE_REDIS_CONNECTION_CLASS`` / ``SEQUERE_TIMELINE_CONNECTION_CLASS`` replace
 ``redis.Redis`` by another client class (it gets the same URL or keyword arguments). Clients
 always decode responses to ``str``.
+
+The async API (``afollow``, ``Timeline.asave``, ...) talks to the same servers through
+``redis.asyncio`` clients built from the same connection setting by :func:`get_async_client`:
+``redis.asyncio.Redis``, or ``redis.asyncio.RedisCluster`` when the setting names a cluster, or
+the class ``SEQUERE_REDIS_ASYNC_CONNECTION_CLASS`` / ``SEQUERE_TIMELINE_ASYNC_CONNECTION_CLASS``
+names. An asyncio client belongs to the event loop it first ran on, so there is one per loop.
 """
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +51,8 @@ class Group:
     class_setting: str
     #: what an error message says about retrying the failed call
     retry_note: str
+    #: the setting holding the ``redis.asyncio`` client class of the async API, without ``SEQUERE_``
+    async_class_setting: str = ""
 
 
 GROUPS = {
@@ -51,17 +61,27 @@ GROUPS = {
         "REDIS_CONNECTION",
         "REDIS_CONNECTION_CLASS",
         "retrying is safe (a retried follow or unfollow changes nothing twice)",
+        "REDIS_ASYNC_CONNECTION_CLASS",
     ),
     "timeline": Group(
         "timeline",
         "TIMELINE_REDIS_CONNECTION",
         "TIMELINE_CONNECTION_CLASS",
         "timeline writes are idempotent, so retrying is safe",
+        "TIMELINE_ASYNC_CONNECTION_CLASS",
     ),
 }
 CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
 
 _clients: dict[str, Any] = {}
+#: Sockets one asyncio client (one event loop) opens to a single Redis at most; more concurrent
+#: calls wait for a free one, up to ASYNC_POOL_TIMEOUT seconds.
+ASYNC_MAX_CONNECTIONS = 50
+ASYNC_POOL_TIMEOUT = 20
+#: event loop -> group -> its asyncio client (a loop's clients go when the loop does)
+_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Any]] = (
+    weakref.WeakKeyDictionary()
+)
 
 NYDUS_MESSAGE = (
     "SEQUERE_TIMELINE_NYDUS_CONNECTION is set, but nydus only runs on Python 2 and cannot be "
@@ -146,9 +166,83 @@ def _connection_kind(connection: Any, setting: str) -> str:
 
 
 def is_cluster(client: Any) -> bool:
-    """Whether ``client`` is a redis-py ``RedisCluster``."""
+    """Whether ``client`` is a redis-py ``RedisCluster`` (``redis.asyncio``'s included)."""
     redis = import_redis()
-    return isinstance(client, redis.RedisCluster)
+    if isinstance(client, redis.RedisCluster):
+        return True
+    from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
+
+    return isinstance(client, AsyncRedisCluster)
+
+
+def get_async_client(group: str = "follow") -> Any:
+    """The ``redis.asyncio`` client of ``group`` for the running event loop, built on first call.
+
+    Built from the same connection setting as :func:`get_client` (see the module docstring); it
+    opens no connection until its first command.
+    """
+    loop = asyncio.get_running_loop()
+    clients = _async_clients.setdefault(loop, {})
+    client = clients.get(group)
+    if client is None:
+        if group == "timeline" and sequere_settings.TIMELINE_NYDUS_CONNECTION:
+            raise ImproperlyConfigured(NYDUS_MESSAGE)
+        connection, _, setting = _group_settings(group)
+        client_class = getattr(sequere_settings, GROUPS[group].async_class_setting)
+        if client_class is not None and not isinstance(client_class, type):
+            raise ImproperlyConfigured(
+                f"SEQUERE_{GROUPS[group].async_class_setting} = {client_class!r} is not a class; name a "
+                "subclass of redis.asyncio.Redis (or redis.asyncio.RedisCluster) by its dotted path."
+            )
+        client = build_async_client(connection, client_class, setting=setting)
+        clients[group] = client
+    return client
+
+
+def build_async_client(connection: Any, client_class: type | None = None, *, setting: str = "") -> Any:
+    """A new ``redis.asyncio`` client for a connection setting value, as :func:`build_client`.
+
+    No I/O: a cluster client reads the cluster's layout on its first command (or ``initialize()``).
+    """
+    kind = _connection_kind(connection, setting)
+    import_redis()
+    from redis import asyncio as aredis
+    from redis.asyncio.cluster import ClusterNode
+
+    if kind == "cluster-url":
+        scheme, _, rest = connection.partition("://")
+        url = f"{CLUSTER_SCHEMES[scheme]}://{rest}"
+        return (client_class or aredis.RedisCluster).from_url(url, decode_responses=True)
+    if kind == "url":
+        # a waiting pool: many tasks share ASYNC_MAX_CONNECTIONS sockets (``?max_connections=``
+        # in the URL overrides it) instead of failing once the pool is full
+        pool = aredis.BlockingConnectionPool.from_url(
+            connection,
+            decode_responses=True,
+            max_connections=ASYNC_MAX_CONNECTIONS,
+            timeout=ASYNC_POOL_TIMEOUT,
+        )
+        return (client_class or aredis.Redis)(connection_pool=pool)
+    options = {**connection, "decode_responses": True}
+    if kind == "cluster-dict":
+        del options["cluster"]
+        nodes = options.pop("startup_nodes", None)
+        if nodes:
+            options["startup_nodes"] = [
+                ClusterNode(**n)
+                if isinstance(n, dict)
+                else ClusterNode(n.host, n.port)
+                if hasattr(n, "host")
+                else ClusterNode(*n)
+                for n in nodes
+            ]
+        return (client_class or aredis.RedisCluster)(**options)
+    options.pop("cluster", None)
+    options.setdefault("max_connections", ASYNC_MAX_CONNECTIONS)
+    options.setdefault("timeout", ASYNC_POOL_TIMEOUT)
+    pool_options = {name: options.pop(name) for name in ("max_connections", "timeout")}
+    pool = aredis.BlockingConnectionPool(**pool_options, **options)
+    return (client_class or aredis.Redis)(connection_pool=pool)
 
 
 def build_client(connection: Any, client_class: type | None = None, *, setting: str = "") -> Any:
@@ -193,3 +287,6 @@ def reset_clients() -> None:
         except Exception:  # noqa: BLE001 - a broken client is being thrown away anyway
             pass
     _clients.clear()
+    # asyncio clients cannot be closed from here (no loop to await on): they are dropped, and
+    # their connections closed as they are collected
+    _async_clients.clear()

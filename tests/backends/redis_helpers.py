@@ -35,6 +35,10 @@ def configure_redis_backend(settings: Any, url: str) -> Iterator[str]:
         if cluster
         else "tests.backends.redis_helpers.CountingRedis"
     )
+    # redis.asyncio's cluster client takes no connection class: round trips are counted on one Redis
+    settings.SEQUERE_REDIS_ASYNC_CONNECTION_CLASS = (
+        None if cluster else "tests.async_counting.CountingAsyncRedis"
+    )
     try:
         yield prefix
     finally:

@@ -34,7 +34,9 @@ class DatabaseBackend(BaseBackend):
     """Stores each edge as one ``Follow`` row (app ``sequere.backends.database``).
 
     A unique constraint makes concurrent follows of one pair store one row; friends are derived
-    from the reverse edge on every read, so they are right after every write.
+    from the reverse edge on every read, so they are right after every write. The async reads use
+    Django's async ORM; the async writes are the sync ones in a worker thread (the base class's
+    defaults), since they belong in the caller's transaction and Django has no async transactions.
     """
 
     joins_database_transaction = True
@@ -143,13 +145,34 @@ class DatabaseBackend(BaseBackend):
         offset: int = 0,
         limit: int | None = None,
     ) -> list[Edge]:
+        return [
+            Edge(Ref(i, o), at) for i, o, at in self._page_rows(kind, ref, identifier, desc, offset, limit)
+        ]
+
+    def _page_rows(
+        self, kind: str, ref: Ref, identifier: str | None, desc: bool, offset: int, limit: int | None
+    ) -> QuerySet:
         mine, other = _SIDES[kind]
         qs, date = self._dated(kind, ref, identifier)
         sign = "-" if desc else ""
         qs = qs.order_by(f"{sign}{date}", f"{sign}id")
         rows = qs.values_list(f"{other}_identifier", f"{other}_object_id", date)
         end = None if limit is None else offset + limit
-        return [Edge(Ref(i, o), at) for i, o, at in rows[offset:end]]
+        return rows[offset:end]
+
+    async def afetch(
+        self,
+        kind: str,
+        ref: Ref,
+        *,
+        identifier: str | None = None,
+        desc: bool = True,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> list[Edge]:
+        """:meth:`fetch` through the async ORM (``async for`` over the same one query)."""
+        rows = self._page_rows(kind, ref, identifier, desc, offset, limit)
+        return [Edge(Ref(i, o), at) async for i, o, at in rows]
 
     def fetch_keyset(
         self,
@@ -167,6 +190,40 @@ class DatabaseBackend(BaseBackend):
         ``date >= d`` (or ``<=``) is an index condition of the list's index, so the seek costs
         the same on the first page and 100,000 rows deep.
         """
+        rows = list(self._keyset_rows(kind, ref, identifier, desc, after, before, limit))
+        return self._keyed(rows, before)
+
+    async def afetch_keyset(
+        self,
+        kind: str,
+        ref: Ref,
+        *,
+        identifier: str | None = None,
+        desc: bool = True,
+        after: tuple | None = None,
+        before: tuple | None = None,
+        limit: int,
+    ) -> list[tuple[tuple, Edge]]:
+        """:meth:`fetch_keyset` through the async ORM (the same one query)."""
+        rows = [row async for row in self._keyset_rows(kind, ref, identifier, desc, after, before, limit)]
+        return self._keyed(rows, before)
+
+    @staticmethod
+    def _keyed(rows: list, before: tuple | None) -> list[tuple[tuple, Edge]]:
+        if before is not None:
+            rows.reverse()
+        return [((to_micros(at), row_id), Edge(Ref(i, o), at)) for row_id, i, o, at in rows]
+
+    def _keyset_rows(
+        self,
+        kind: str,
+        ref: Ref,
+        identifier: str | None,
+        desc: bool,
+        after: tuple | None,
+        before: tuple | None,
+        limit: int,
+    ) -> QuerySet:
         mine, other = _SIDES[kind]
         qs, date = self._dated(kind, ref, identifier)
         key = after if after is not None else before
@@ -180,10 +237,7 @@ class DatabaseBackend(BaseBackend):
                 qs = qs.filter(**{f"{date}__lte": at}).exclude(**{date: at, "id__gte": row_id})
         sign = "" if up else "-"
         qs = qs.order_by(f"{sign}{date}", f"{sign}id")
-        rows = list(qs.values_list("id", f"{other}_identifier", f"{other}_object_id", date)[:limit])
-        if before is not None:
-            rows.reverse()
-        return [((to_micros(at), row_id), Edge(Ref(i, o), at)) for row_id, i, o, at in rows]
+        return qs.values_list("id", f"{other}_identifier", f"{other}_object_id", date)[:limit]
 
     def is_key(self, key: tuple) -> bool:
         """``(microseconds, row id)``: two integers."""
@@ -191,6 +245,14 @@ class DatabaseBackend(BaseBackend):
 
     def count(self, kind: str, ref: Ref, *, identifier: str | None = None) -> int:
         return self._queryset(kind, ref, identifier).count()
+
+    async def acount(self, kind: str, ref: Ref, *, identifier: str | None = None) -> int:
+        """:meth:`count` with ``QuerySet.acount()``."""
+        return await self._queryset(kind, ref, identifier).acount()
+
+    async def aexists(self, from_ref: Ref, to_ref: Ref) -> bool:
+        """:meth:`exists` with ``QuerySet.aexists()``."""
+        return await self._edges().filter(**_side("from", from_ref), **_side("to", to_ref)).aexists()
 
     def remove_all(self, ref: Ref) -> int:
         deleted, _ = self._edges().filter(Q(**_side("from", ref)) | Q(**_side("to", ref))).delete()

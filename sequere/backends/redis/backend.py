@@ -20,6 +20,7 @@ from ...registration import registry
 from ...timeutils import from_micros, to_micros
 from ..base import FOLLOWERS, FOLLOWINGS, FRIENDS, BaseBackend
 from . import scripts
+from .asynchronous import AsyncRedisMethods
 from .audit import audit_store
 from .cluster import ClusterWrites, tombstone_lifetime
 from .keys import FOLLOWERS_CODE, FOLLOWINGS_CODE, FRIENDS_CODE, KeyBuilder
@@ -32,7 +33,7 @@ WRITE_BATCH = 500
 SCAN_BATCH = 1000
 
 
-class RedisBackend(BaseBackend):
+class RedisBackend(AsyncRedisMethods, BaseBackend):
     """Stores each edge twice, in the follower's followings and the followed's followers.
 
     Every list is split by the other side's identifier (one sorted set per type), so a filtered
@@ -44,7 +45,8 @@ class RedisBackend(BaseBackend):
     script over both halves, one round trip, atomic), on Redis Cluster
     :class:`~.cluster.ClusterWrites` (one last-writer-wins script per half, both in one
     pipeline). The client, its errors and the scripts come from the one Redis layer,
-    :mod:`sequere.redis`.
+    :mod:`sequere.redis`. The async twins are native ``redis.asyncio`` calls sending the same
+    scripts (:mod:`.asynchronous`).
     """
 
     def __init__(self) -> None:
@@ -191,10 +193,19 @@ class RedisBackend(BaseBackend):
         limit: int | None = None,
     ) -> list[Edge]:
         """One ``EVALSHA`` of ``fetch.lua`` over the ref's sets of ``kind`` (one per type)."""
+        identifiers, call = self._fetch_call(kind, ref, identifier, desc, offset, limit)
+        return self._edges(identifiers, self.link.run(call))
+
+    def _fetch_call(
+        self, kind: str, ref: Ref, identifier: str | None, desc: bool, offset: int, limit: int | None
+    ) -> tuple[list[str], ScriptCall]:
         identifiers = self._identifiers(identifier)
         keys = {"sets": self.keys.keys(ref, CODE[kind], identifiers)}
         args = {"desc": "1" if desc else "0", "offset": offset, "limit": -1 if limit is None else limit}
-        rows = self.link.run(ScriptCall(scripts.FETCH, keys, args))
+        return identifiers, ScriptCall(scripts.FETCH, keys, args)
+
+    @staticmethod
+    def _edges(identifiers: list[str], rows: list) -> list[Edge]:
         return [Edge(Ref(identifiers[row.set - 1], row.member), from_micros(row.score)) for row in rows]
 
     def fetch_keyset(
@@ -214,6 +225,19 @@ class RedisBackend(BaseBackend):
         costs one round trip, as the first page does (one slot: every set of ``ref`` shares its
         hash tag).
         """
+        identifiers, call = self._seek_call(kind, ref, identifier, desc, after, before, limit)
+        return self._keyed(identifiers, self.link.run(call), before)
+
+    def _seek_call(
+        self,
+        kind: str,
+        ref: Ref,
+        identifier: str | None,
+        desc: bool,
+        after: tuple | None,
+        before: tuple | None,
+        limit: int,
+    ) -> tuple[list[str], ScriptCall]:
         identifiers = self._identifiers(identifier)
         key = after if after is not None else before
         up = (after is not None) != desc if key is not None else not desc
@@ -230,7 +254,10 @@ class RedisBackend(BaseBackend):
             }
         keys = {"sets": self.keys.keys(ref, CODE[kind], identifiers)}
         args = {"up": "1" if up else "0", "limit": limit, **cursor}
-        rows = self.link.run(ScriptCall(scripts.SEEK, keys, args))
+        return identifiers, ScriptCall(scripts.SEEK, keys, args)
+
+    @staticmethod
+    def _keyed(identifiers: list[str], rows: list, before: tuple | None) -> list[tuple[tuple, Edge]]:
         out = []
         for row in rows:
             other = identifiers[row.set - 1]

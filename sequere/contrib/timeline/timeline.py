@@ -48,9 +48,18 @@ def build_actions(records: list[ActionRecord]) -> list[Action]:
     A record whose verb is no longer registered, or whose actor or target row is gone, is
     skipped and logged.
     """
+    return assemble_actions(records, registry.load(action_refs(records)))
+
+
+def action_refs(records: list[ActionRecord]) -> set:
+    """The refs of every actor and target of ``records``."""
     refs = {record.actor for record in records}
     refs.update(record.target for record in records if record.target is not None)
-    instances = registry.load(refs)
+    return refs
+
+
+def assemble_actions(records: list[ActionRecord], instances: dict) -> list[Action]:
+    """:func:`build_actions` once the instances are loaded (skipping and logging as it says)."""
     verbs = get_actions()
     actions = []
     for record in records:
@@ -239,6 +248,12 @@ class Timeline:
         as Django reads one (and returned aware when ``USE_TZ = True``); anything but a datetime is a
         ``TypeError``.
         """
+        moment = self._read_moment(timestamp, at)
+        self.backend.set_read_at(self.ref, to_micros(moment))
+        return moment
+
+    @staticmethod
+    def _read_moment(timestamp: datetime | None, at: datetime | None) -> datetime:
         if timestamp is not None and at is not None:
             raise TypeError("mark_as_read() takes timestamp= or at=, not both.")
         moment = timestamp if timestamp is not None else at
@@ -251,8 +266,52 @@ class Timeline:
             )
         elif settings.USE_TZ and timezone.is_naive(moment):
             moment = timezone.make_aware(moment)
-        self.backend.set_read_at(self.ref, to_micros(moment))
         return moment
+
+    # -- async twins (see sequere.contrib.timeline.async_timeline) ------------------------------
+    async def asave(self, action: Action) -> Action:
+        """:meth:`save`, awaited: the store write on ``redis.asyncio``, the fan-out job recorded in
+        the outbox in Django's worker thread (see :mod:`~sequere.contrib.timeline.async_timeline`)."""
+        from .async_timeline import asave
+
+        return await asave(self, action)
+
+    def aget_private(self, action: Any = None, target: Any = None, desc: bool = False) -> Any:
+        """:meth:`get_private` as an async lazy list: ``await .page()``, ``async for``, ``await .count()``."""
+        from .async_timeline import AsyncActionList
+
+        return AsyncActionList(self.get_private(action, target, desc))
+
+    def aget_public(self, action: Any = None, target: Any = None, desc: bool = False) -> Any:
+        """:meth:`get_public` as an async lazy list."""
+        from .async_timeline import AsyncActionList
+
+        return AsyncActionList(self.get_public(action, target, desc))
+
+    async def aget_private_count(self, action: Any = None, target: Any = None) -> int:
+        """:meth:`get_private_count`, awaited."""
+        return await self.backend.acount(self.ref, PRIVATE, verb=_verb(action), target=_target(target))
+
+    async def aget_public_count(self, action: Any = None, target: Any = None) -> int:
+        """:meth:`get_public_count`, awaited."""
+        return await self.backend.acount(self.ref, PUBLIC, verb=_verb(action), target=_target(target))
+
+    async def aget_unread_count(self, action: Any = None, target: Any = None) -> int:
+        """:meth:`get_unread_count`, awaited."""
+        return await self.backend.acount_unread(self.ref, verb=_verb(action), target=_target(target))
+
+    async def amark_as_read(
+        self, timestamp: datetime | None = None, *, at: datetime | None = None
+    ) -> datetime:
+        """:meth:`mark_as_read`, awaited (same arguments and errors)."""
+        moment = self._read_moment(timestamp, at)
+        await self.backend.aset_read_at(self.ref, to_micros(moment))
+        return moment
+
+    async def aread_at(self) -> datetime | None:
+        """:attr:`read_at`, awaited."""
+        micros = await self.backend.aget_read_at(self.ref)
+        return None if micros is None else from_micros(micros)
 
     @property
     def read_at(self) -> datetime | None:

@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from asgiref.sync import sync_to_async
 
 from ....conf import sequere_settings
 from ....refs import Ref
@@ -43,7 +45,13 @@ __all__ = ["BaseTimelineBackend", "PRIVATE", "PUBLIC"]
 
 
 class BaseTimelineBackend(abc.ABC):
-    """Stores actions once and keeps per-owner private/public timelines of their ids."""
+    """Stores actions once and keeps per-owner private/public timelines of their ids.
+
+    The async twins (``astore``, ``adelete``, ``afetch``, ``afetch_keyset``, ``acount``,
+    ``acount_unread``, ``aget_read_at``, ``aset_read_at``, ``aget_records``) answer what their
+    sync methods answer; their defaults run the sync method in Django's thread-sensitive worker
+    thread (``sync_to_async``), and a backend with an async client overrides them.
+    """
 
     #: True when writes join the caller's database transaction (and roll back with it).
     joins_database_transaction: bool = False
@@ -304,6 +312,45 @@ class BaseTimelineBackend(abc.ABC):
             return 0
         records = self.fetch(source, PUBLIC, desc=True, limit=limit)
         return self.deliver(records, [owner], since=since)
+
+    # -- async twins (defaults: the sync method in a worker thread) ------------------------------
+    async def astore(self, record: ActionRecord, owner: Ref, *, public: bool) -> None:
+        """:meth:`store`, awaited."""
+        await sync_to_async(self.store)(record, owner, public=public)
+
+    async def adelete(self, record: ActionRecord, owner: Ref) -> bool:
+        """:meth:`delete`, awaited."""
+        return await sync_to_async(self.delete)(record, owner)
+
+    async def afetch(self, owner: Ref, kind: str, **options: Any) -> list[ActionRecord]:
+        """:meth:`fetch` (same keyword arguments), awaited."""
+        return await sync_to_async(self.fetch)(owner, kind, **options)
+
+    async def afetch_keyset(
+        self, owner: Ref, kind: str, **options: Any
+    ) -> list[tuple[tuple, ActionRecord | None]]:
+        """:meth:`fetch_keyset` (same keyword arguments), awaited."""
+        return await sync_to_async(self.fetch_keyset)(owner, kind, **options)
+
+    async def acount(self, owner: Ref, kind: str, **options: Any) -> int:
+        """:meth:`count` (same keyword arguments), awaited."""
+        return await sync_to_async(self.count)(owner, kind, **options)
+
+    async def acount_unread(self, owner: Ref, *, verb: str | None = None, target: str | None = None) -> int:
+        """:meth:`count_unread`, awaited."""
+        return await sync_to_async(self.count_unread)(owner, verb=verb, target=target)
+
+    async def aget_read_at(self, owner: Ref) -> int | None:
+        """:meth:`get_read_at`, awaited."""
+        return await sync_to_async(self.get_read_at)(owner)
+
+    async def aset_read_at(self, owner: Ref, at: int) -> None:
+        """:meth:`set_read_at`, awaited."""
+        await sync_to_async(self.set_read_at)(owner, at)
+
+    async def aget_records(self, action_ids: Sequence[str]) -> dict[str, ActionRecord]:
+        """:meth:`get_records`, awaited."""
+        return await sync_to_async(self.get_records)(action_ids)
 
     def check_kind(self, kind: str) -> str:
         """``kind`` if it is ``"private"`` or ``"public"``; ValueError naming both otherwise."""

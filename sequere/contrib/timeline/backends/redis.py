@@ -27,6 +27,7 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from ....conf import sequere_settings
+from ....redis.alink import AsyncLink, AsyncPipeline
 from ....redis.clients import check_connection, import_redis
 from ....redis.link import Link, Pipeline
 from ....redis.scripts import Script, ScriptCall
@@ -35,6 +36,7 @@ from ..records import PRIVATE, PUBLIC, ActionRecord, decode_records
 from . import entries
 from .base import BaseTimelineBackend
 from .keys import KeyBuilder, ref_field
+from .redis_async import AsyncTimelineMethods
 from .redis_audit import audit_timelines
 from .redis_pull import PullMixin, member
 
@@ -52,8 +54,12 @@ REMOVE = Script(__package__, "remove")
 SEEK = Script(__package__, "seek")
 
 
-class RedisBackend(PullMixin, BaseTimelineBackend):
-    """Timelines as Redis lists of packed entries; see the module docstring for costs."""
+class RedisBackend(AsyncTimelineMethods, PullMixin, BaseTimelineBackend):
+    """Timelines as Redis lists of packed entries; see the module docstring for costs.
+
+    The async twins send the same scripts and pipelines through ``redis.asyncio``
+    (:mod:`.redis_async`).
+    """
 
     def __init__(self) -> None:
         self._link: Link | None = None
@@ -104,7 +110,13 @@ class RedisBackend(PullMixin, BaseTimelineBackend):
     # writes
 
     def _push_calls(
-        self, entry: bytes, owners: Sequence[Ref], actor: Ref, kind: str, since: int | None
+        self,
+        entry: bytes,
+        owners: Sequence[Ref],
+        actor: Ref,
+        kind: str,
+        since: int | None,
+        link: Link | AsyncLink | None = None,
     ) -> list[ScriptCall]:
         """The ``push`` calls adding ``entry`` to the ``kind`` timeline of every owner.
 
@@ -119,7 +131,8 @@ class RedisBackend(PullMixin, BaseTimelineBackend):
             "entry": entry,
         }
         delivery = self.keys.delivery
-        if not self.link.cluster:
+        link = link or self.link
+        if not link.cluster:
             calls = []
             for start in range(0, len(owners), OWNERS_PER_CALL):
                 pairs = [
@@ -127,7 +140,7 @@ class RedisBackend(PullMixin, BaseTimelineBackend):
                 ]
                 calls.append(ScriptCall(PUSH, {"timelines": pairs}, args))
             return calls
-        keyslot = self.link.client.keyslot
+        keyslot = link.client.keyslot
         groups: dict[int, list[str]] = {}
         for owner in owners:
             pair = delivery(owner, kind)
@@ -158,7 +171,7 @@ class RedisBackend(PullMixin, BaseTimelineBackend):
 
     def queue_push(
         self,
-        pipe: Pipeline,
+        pipe: Pipeline | AsyncPipeline,
         record: ActionRecord,
         owners: Sequence[Ref],
         kind: str,
@@ -174,10 +187,12 @@ class RedisBackend(PullMixin, BaseTimelineBackend):
         <sequere.redis.link.Link.pipeline>`, one round trip per node for all of them.
         """
         entry = entries.pack(record, saved_here=saved_here)
-        for call in self._push_calls(entry, owners, via or record.actor, kind, since):
+        for call in self._push_calls(entry, owners, via or record.actor, kind, since, pipe.link):
             pipe.script(call)
 
-    def queue_store(self, pipe: Pipeline, record: ActionRecord, owner: Ref, *, public: bool) -> None:
+    def queue_store(
+        self, pipe: Pipeline | AsyncPipeline, record: ActionRecord, owner: Ref, *, public: bool
+    ) -> None:
         """Queue on ``pipe`` what :meth:`store` sends (see :meth:`queue_push`)."""
         pipe.pipe.set(self.keys.action(record.id), record.to_json())
         self.queue_push(pipe, record, [owner], PRIVATE, saved_here=not public)
@@ -351,10 +366,35 @@ class RedisBackend(PullMixin, BaseTimelineBackend):
         offset: int = 0,
         limit: int | None = None,
     ) -> list[ActionRecord]:
+        call = self._page_call(owner, kind, verb, target, desc, offset, limit)
+        if call is None:
+            return []
+        if kind == PUBLIC:
+            found = [row.id for row in self.link.run(call)]
+        else:
+            pulled, rows = self._with_pulled(owner, call)
+            if pulled:
+                cap = max(int(sequere_settings.TIMELINE_MAX_LENGTH), 1) * 2
+                page_limit = None if limit is None else min(limit, cap)
+                found = self.merged_ids(owner, pulled, verb, target, desc, int(offset), page_limit)
+            else:
+                found = [row.id for row in rows]
+        return self._matching(decode_records(self._values(found)), verb, target)
+
+    def _page_call(
+        self,
+        owner: Ref,
+        kind: str,
+        verb: str | None,
+        target: str | None,
+        desc: bool,
+        offset: int,
+        limit: int | None,
+    ) -> ScriptCall | None:
         timeline = self.keys.timeline(owner, self.check_kind(kind))
         cap = int(sequere_settings.TIMELINE_MAX_LENGTH)
         if (limit is not None and limit <= 0) or offset >= max(cap, 1) * 2:
-            return []  # a list never holds more than the cap (twice it while the setting shrinks)
+            return None  # a list never holds more than the cap (twice it while the setting shrinks)
         if limit is not None:
             limit = min(limit, max(cap, 1) * 2)
         args = {
@@ -363,16 +403,10 @@ class RedisBackend(PullMixin, BaseTimelineBackend):
             "offset": int(offset),
             "limit": "" if limit is None else int(limit),
         }
-        call = ScriptCall(PAGE, {"timeline": timeline}, args)
-        if kind == PUBLIC:
-            found = [row.id for row in self.link.run(call)]
-        else:
-            pulled, rows = self._with_pulled(owner, call)
-            if pulled:
-                found = self.merged_ids(owner, pulled, verb, target, desc, int(offset), limit)
-            else:
-                found = [row.id for row in rows]
-        records = decode_records(self._values(found))
+        return ScriptCall(PAGE, {"timeline": timeline}, args)
+
+    @staticmethod
+    def _matching(records: list[ActionRecord], verb: str | None, target: str | None) -> list[ActionRecord]:
         if verb is None and target is None:
             return records
         return [record for record in records if entries.matches(record, verb, target)]
@@ -391,6 +425,22 @@ class RedisBackend(PullMixin, BaseTimelineBackend):
     ) -> list[tuple[tuple, ActionRecord | None]]:
         """Two round trips as a page: one ``seek.lua`` call (a binary search for the cursor in
         the list, then the entries next to it), then one pipeline of ``GET``."""
+        rows = self.link.run(self._seek_call(owner, kind, verb, target, desc, after, before, limit))
+        if before is not None:
+            rows.reverse()
+        return self._keyed(rows, self._values([row.id for row in rows]), verb, target)
+
+    def _seek_call(
+        self,
+        owner: Ref,
+        kind: str,
+        verb: str | None,
+        target: str | None,
+        desc: bool,
+        after: tuple | None,
+        before: tuple | None,
+        limit: int,
+    ) -> ScriptCall:
         timeline = self.keys.timeline(owner, self.check_kind(kind))
         key = after if after is not None else before
         up = (after is not None) != desc if key is not None else not desc
@@ -401,10 +451,13 @@ class RedisBackend(PullMixin, BaseTimelineBackend):
             "cursor_date": "" if key is None else int(key[0]),
             "cursor_id": "" if key is None else key[1],
         }
-        rows = self.link.run(ScriptCall(SEEK, {"timeline": timeline}, args))
-        if before is not None:
-            rows.reverse()
-        records = {record.id: record for record in decode_records(self._values([row.id for row in rows]))}
+        return ScriptCall(SEEK, {"timeline": timeline}, args)
+
+    @staticmethod
+    def _keyed(
+        rows: list, values: list[tuple[str, bytes | None]], verb: str | None, target: str | None
+    ) -> list[tuple[tuple, ActionRecord | None]]:
+        records = {record.id: record for record in decode_records(values)}
         out = []
         for row in rows:
             record = records.get(row.id)
