@@ -189,3 +189,23 @@ def timeline_harness_backend():
     from sequere.contrib.timeline.backends import get_timeline_backend
 
     return get_timeline_backend()
+
+
+@pytest.mark.parametrize("desc", [False, True])
+def test_cursor_pages_of_a_merged_timeline_equal_the_pushed_ones(timeline_backend, desc):
+    scenario(timeline_backend, seed=7)
+    b = timeline_backend
+
+    def walk(owner):
+        seen, after = [], None
+        while True:
+            rows = b.fetch_keyset(owner, PRIVATE, desc=desc, after=after, limit=4)
+            if not rows:
+                return seen
+            seen += [key[1] for key, record in rows if record is not None]
+            after = rows[-1][0]
+
+    assert walk(PULLED) == walk(PUSHED) == ids(b.fetch(PUSHED, PRIVATE, desc=desc))
+    last = b.fetch_keyset(PUSHED, PRIVATE, desc=desc, limit=9)[-1][0]
+    before = [key for key, _ in b.fetch_keyset(PULLED, PRIVATE, desc=desc, before=last, limit=3)]
+    assert before == [key for key, _ in b.fetch_keyset(PUSHED, PRIVATE, desc=desc, before=last, limit=3)]

@@ -242,6 +242,27 @@ class BaseTimelineBackend(abc.ABC):
         """
         raise NotImplementedError(f"{type(self).__name__} does not implement cursor pages (fetch_keyset).")
 
+    def merged_keyset(
+        self,
+        owner: Ref,
+        *,
+        verb: str | None,
+        target: str | None,
+        desc: bool,
+        after: tuple | None,
+        before: tuple | None,
+        limit: int,
+    ) -> list[tuple[tuple, ActionRecord | None]]:
+        """:meth:`fetch_keyset` of a private timeline that merges pulled accounts (hybrid fan-out):
+        the merged timeline (at most ``SEQUERE_TIMELINE_MAX_LENGTH`` entries) read with
+        :meth:`fetch`, then cut at the key. Backends call it when the owner follows pulled actors."""
+        keyed = [((r.date, r.id), r) for r in self.fetch(owner, PRIVATE, verb=verb, target=target, desc=desc)]
+        if after is not None:
+            return [row for row in keyed if (row[0] < after if desc else row[0] > after)][:limit]
+        if before is not None:
+            return [row for row in keyed if (row[0] > before if desc else row[0] < before)][-limit:]
+        return keyed[:limit]
+
     def is_key(self, key: tuple) -> bool:
         """Whether ``key`` (decoded from a signed cursor) is ``(date, action id)``: an int, a str."""
         return len(key) == 2 and type(key[0]) is int and isinstance(key[1], str)

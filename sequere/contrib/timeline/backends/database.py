@@ -530,7 +530,13 @@ class DatabaseBackend(PullMixin, BaseTimelineBackend):
         before: tuple | None = None,
         limit: int,
     ) -> list[tuple[tuple, ActionRecord | None]]:
-        """One query seeking on ``(date, action_id)``, the order of the timeline's indexes."""
+        """One query seeking on ``(date, action_id)``, the order of the timeline's indexes (one
+        more, for a private timeline while some actors are pulled, reading the owner's pulled
+        followings)."""
+        if kind == PRIVATE and sequere_settings.TIMELINE_PUSH_LIMIT is not None and self.get_pulled(owner):
+            return self.merged_keyset(
+                owner, verb=verb, target=target, desc=desc, after=after, before=before, limit=limit
+            )
         qs = self._timeline(owner, kind, verb, target)
         key = after if after is not None else before
         up = (after is not None) != desc if key is not None else not desc

@@ -56,11 +56,28 @@ class PullMixin:
             "counter": quote(counter._meta.db_table),
             "a_id": quote(models.StoredAction._meta.pk.column),
             "payload": column(models.StoredAction, "payload"),
-            **{f"e_{name}": column(entry, name) for name in (
-                "owner_identifier", "owner_object_id", "kind", "date", "verb", "target_identifier")},
+            **{
+                f"e_{name}": column(entry, name)
+                for name in (
+                    "owner_identifier",
+                    "owner_object_id",
+                    "kind",
+                    "date",
+                    "verb",
+                    "target_identifier",
+                )
+            },
             "e_action": quote(entry._meta.get_field("action").column),
-            **{f"p_{name}": column(pulled, name) for name in (
-                "owner_identifier", "owner_object_id", "actor_identifier", "actor_object_id", "since")},
+            **{
+                f"p_{name}": column(pulled, name)
+                for name in (
+                    "owner_identifier",
+                    "owner_object_id",
+                    "actor_identifier",
+                    "actor_object_id",
+                    "since",
+                )
+            },
             "c_oi": column(counter, "owner_identifier"),
             "c_oo": column(counter, "owner_object_id"),
             "c_read_at": column(counter, "read_at"),
@@ -152,9 +169,11 @@ class PullMixin:
             return max(cursor.fetchone()[0], 0)
 
     def pulls_any(self, owner: Ref) -> bool:
-        return self._pulled_manager().filter(
-            owner_identifier=owner.identifier, owner_object_id=owner.object_id
-        ).exists()
+        return (
+            self._pulled_manager()
+            .filter(owner_identifier=owner.identifier, owner_object_id=owner.object_id)
+            .exists()
+        )
 
     # pulled followings
 
@@ -176,8 +195,10 @@ class PullMixin:
         if since is None:
             return len(owners)
         # as in deliver: the unfollow marks are read once the rows are committed
-        marks = _models().UnfollowMark._default_manager.using(self._alias()).filter(
-            actor_identifier=actor.identifier, actor_object_id=actor.object_id, at__gte=since
+        marks = (
+            _models()
+            .UnfollowMark._default_manager.using(self._alias())
+            .filter(actor_identifier=actor.identifier, actor_object_id=actor.object_id, at__gte=since)
         )
         gone = {(m.owner_identifier, m.owner_object_id) for m in marks}
         gone &= {(o.identifier, o.object_id) for o in owners}
@@ -189,18 +210,24 @@ class PullMixin:
         removed = 0
         with transaction.atomic(using=self._alias(), savepoint=False):
             for owner in owners:
-                removed += self._pulled_manager().filter(
-                    owner_identifier=owner.identifier,
-                    owner_object_id=owner.object_id,
-                    actor_identifier=actor.identifier,
-                    actor_object_id=actor.object_id,
-                ).delete()[0]
+                removed += (
+                    self._pulled_manager()
+                    .filter(
+                        owner_identifier=owner.identifier,
+                        owner_object_id=owner.object_id,
+                        actor_identifier=actor.identifier,
+                        actor_object_id=actor.object_id,
+                    )
+                    .delete()[0]
+                )
         return removed
 
     def get_pulled(self, owner: Ref) -> dict[Ref, int]:
-        rows = self._pulled_manager().filter(
-            owner_identifier=owner.identifier, owner_object_id=owner.object_id
-        ).values_list("actor_identifier", "actor_object_id", "since")
+        rows = (
+            self._pulled_manager()
+            .filter(owner_identifier=owner.identifier, owner_object_id=owner.object_id)
+            .values_list("actor_identifier", "actor_object_id", "since")
+        )
         return {Ref(ai, ao): since for ai, ao, since in rows}
 
     def set_pull_mode(self, actor: Ref, since: int | None) -> None:
@@ -213,7 +240,8 @@ class PullMixin:
 
     def get_pull_mode(self, actor: Ref) -> int | None:
         return (
-            _models().PullMode._default_manager.using(self._alias())
+            _models()
+            .PullMode._default_manager.using(self._alias())
             .filter(actor_identifier=actor.identifier, actor_object_id=actor.object_id)
             .values_list("since", flat=True)
             .first()

@@ -425,7 +425,15 @@ class RedisBackend(AsyncTimelineMethods, PullMixin, BaseTimelineBackend):
     ) -> list[tuple[tuple, ActionRecord | None]]:
         """Two round trips as a page: one ``seek.lua`` call (a binary search for the cursor in
         the list, then the entries next to it), then one pipeline of ``GET``."""
-        rows = self.link.run(self._seek_call(owner, kind, verb, target, desc, after, before, limit))
+        call = self._seek_call(owner, kind, verb, target, desc, after, before, limit)
+        if kind == PRIVATE:
+            pulled, rows = self._with_pulled(owner, call)
+            if pulled:
+                return self.merged_keyset(
+                    owner, verb=verb, target=target, desc=desc, after=after, before=before, limit=limit
+                )
+        else:
+            rows = self.link.run(call)
         if before is not None:
             rows.reverse()
         return self._keyed(rows, self._values([row.id for row in rows]), verb, target)

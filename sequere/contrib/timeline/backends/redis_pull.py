@@ -79,8 +79,12 @@ class PullMixin:
     def pull(self, owners: Sequence[Ref], actor: Ref, *, cutoff: int, since: int | None = None) -> int:
         if not owners:
             return 0
-        args = {"since": "" if since is None else since, "actor": ref_field(actor), "member": member(actor),
-                "cutoff": int(cutoff)}
+        args = {
+            "since": "" if since is None else since,
+            "actor": ref_field(actor),
+            "member": member(actor),
+            "cutoff": int(cutoff),
+        }
         groups: dict[Any, list[str]] = {}
         for owner in owners:
             pair = self.keys.pulling_pair(owner)
