@@ -318,8 +318,13 @@ def test_a_paused_node_gives_outcome_unknown_within_the_timeout(layout, request,
         assert signals.counts == {"followed": 1}
 
 
-def test_an_unfollow_of_unknown_outcome_is_settled_by_the_outbox(layout, request, settings):
-    """The unfollow ran on Redis, its replies were lost: the outbox sends its one signal later."""
+def test_an_unfollow_of_unknown_outcome_is_settled_by_the_outbox(request, settings):
+    """The unfollow ran on Redis, its replies were lost: the outbox sends its one signal later.
+
+    On a single Redis: on the cluster fixture, redis-py 5.0's cluster client sometimes reached
+    the node around the proxy while rebuilding its slot map, so the cut was not certain.
+    """
+    layout = "redis"
     options = {"socket_timeout": TIMEOUT, "socket_connect_timeout": TIMEOUT, **RETRIES["retries-off"]}
     with follow_store(layout, request, settings, **options) as proxies:
         warm_up()
@@ -327,7 +332,7 @@ def test_an_unfollow_of_unknown_outcome_is_settled_by_the_outbox(layout, request
         follow(fan, project)
         with Signals() as signals:
             paused = node_proxy(proxies, fan)
-            paused.cut_reply(times=10)  # every try: sequere's resend, the cluster client's own
+            paused.cut_reply(times=1000)  # every try: sequere's resend, the cluster client's own
             _, error = raises_within_bound(lambda: unfollow(fan, project))
             paused.cut_reply(times=0)
             assert isinstance(error, OutcomeUnknownException) and error.operation == "unfollow"
