@@ -57,7 +57,7 @@ test-postgres:
 ## The core with no optional extra installed (no redis, no celery): what a database-only project gets.
 test-noextras:
 	$(PYTHON) -m venv .venv-noextras
-	.venv-noextras/bin/pip install --quiet -e . pytest pytest-django
+	.venv-noextras/bin/pip install --quiet -e . pytest pytest-django pytest-asyncio
 	.venv-noextras/bin/pytest -p no:cacheprovider tests/contract tests/core $(PYTEST_ARGS)
 
 ## The floors of pyproject.toml (pinned by .ci/lowest.py) on LOWEST_PYTHON; the slow tests are left out.
