@@ -13,7 +13,7 @@ POSTGRES_DJANGO ?= Django>=5.2,<5.3
 NEWEST_PYTHON ?= python3.13
 NEWEST_DJANGO ?= Django>=6.0,<6.1
 LEG_PYTEST ?= -p no:cacheprovider -m "not browser"
-LOWEST_INSTALL = -c build/lowest-constraints.txt -e '.[test,redis,hiredis,timeline]'
+LOWEST_INSTALL = -c build/lowest-constraints.txt -e '.[test,redis,hiredis,timeline,rest]'
 POSTGRES_INSTALL = -e '.[test]' '$(POSTGRES_DJANGO)'
 NEWEST_INSTALL = --upgrade -e '.[test,timeline]' '$(NEWEST_DJANGO)'
 SHOW_VERSIONS = "import sys, django, redis, celery, kombu; print('Python', sys.version.split()[0], \
@@ -63,7 +63,7 @@ test-noextras:
 ## The floors of pyproject.toml (pinned by .ci/lowest.py) on LOWEST_PYTHON; the slow tests are left out.
 test-lowest:
 	mkdir -p build
-	$(PYTHON) .ci/lowest.py redis hiredis timeline -o build/lowest-constraints.txt
+	$(PYTHON) .ci/lowest.py redis hiredis timeline rest -o build/lowest-constraints.txt
 	$(call fresh_venv,lowest,$(LOWEST_PYTHON),$(LOWEST_INSTALL))
 	.venv-lowest/bin/pytest $(LEG_PYTEST) $(PYTEST_ARGS)
 

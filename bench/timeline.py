@@ -220,6 +220,7 @@ def fanout_rows(followers: int = FOLLOWERS) -> list[dict]:
     with _settings(
         SEQUERE_TIMELINE_FANOUT="inline",
         SEQUERE_TIMELINE_IMPORT_ON_FOLLOW=False,
+        SEQUERE_TIMELINE_PUSH_LIMIT=None,  # the push fan-out is what is measured (no hybrid pull)
         SEQUERE_BACKEND_CLASS="sequere.backends.redis.RedisBackend",
         SEQUERE_REDIS_PREFIX=f"{PREFIX}:follows:",
     ):

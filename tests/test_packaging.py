@@ -98,9 +98,9 @@ def test_every_runtime_requirement_has_a_floor_the_lowest_leg_pins():
     spec = importlib.util.spec_from_file_location("lowest", ROOT / ".ci" / "lowest.py")
     lowest = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(lowest)
-    extras = ["redis", "hiredis", "timeline"]
+    extras = ["redis", "hiredis", "timeline", "rest"]
     assert set(extras) <= set(project()["optional-dependencies"])
     pins = lowest.floors(ROOT / "pyproject.toml", extras)
     assert version(pins["django"]) == min(classified("Framework :: Django"))
     assert {"celery", "kombu", "redis"} <= set(pins)
-    assert "lowest.py redis hiredis timeline" in (ROOT / "Makefile").read_text()
+    assert "lowest.py redis hiredis timeline rest" in (ROOT / "Makefile").read_text()
