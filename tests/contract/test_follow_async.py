@@ -33,6 +33,7 @@ from sequere.models import (
     get_followers,
     is_following,
 )
+
 try:
     from tests.async_counting import counting
 except ImportError:  # the core without extras: no redis-py, and no Redis test to count in
