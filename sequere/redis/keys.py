@@ -17,15 +17,21 @@ Each backend keeps its own layout (:mod:`sequere.backends.redis.keys`,
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ImproperlyConfigured
 
 _SPECIAL = frozenset("%:{}")
 _GLOB = frozenset("*?[]\\")
 
 
+#: Any character :func:`escape` rewrites (``\s`` is what ``str.isspace`` calls whitespace).
+_NEEDS_ESCAPE = re.compile(r"[%:{}\s\x00-\x1f\x7f]")
+
+
 def escape(part: str) -> str:
     """``part`` with ``%``, ``:``, ``{``, ``}``, whitespace and control characters as ``%XX``."""
-    if part.isalnum() and part.isascii():
+    if _NEEDS_ESCAPE.search(part) is None:
         return part
     out = []
     for char in part:

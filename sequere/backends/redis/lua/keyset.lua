@@ -1,7 +1,7 @@
 -- Shared by after.lua and chunk.lua: the keyset page across one sorted set per identifier.
 -- Reads `limit`, `cursor_score`, `cursor_set`, `cursor_member` and `sets` (see after.lua) and
--- leaves in `all` the next entries after the cursor as {score, set position, member, raw score},
--- sorted, at most `limit` of them used by the caller.
+-- leaves in `all` the next `limit` entries (at most) after the cursor as {score, set position,
+-- member, raw score}, in order.
 local count = tonumber(limit)
 local cursor_index = tonumber(cursor_set)
 
@@ -33,16 +33,27 @@ local function start_of(i, key)
   return lo
 end
 
-local all = {}
+-- Each set's rows come sorted by (score, member) from ZRANGE; merging them by (score, set
+-- position) gives the order (score, set, member) without comparing members: one pass, no sort.
+local heads, lists = {}, {}
 for i = 1, #sets do
   local start = start_of(i, sets[i])
-  local rows = redis.call('ZRANGE', sets[i], start, start + count - 1, 'WITHSCORES')
-  for j = 1, #rows, 2 do
-    all[#all + 1] = {tonumber(rows[j + 1]), i, rows[j], rows[j + 1]}
-  end
+  lists[i] = redis.call('ZRANGE', sets[i], start, start + count - 1, 'WITHSCORES')
+  heads[i] = 1
 end
-table.sort(all, function(a, b)
-  if a[1] ~= b[1] then return a[1] < b[1] end
-  if a[2] ~= b[2] then return a[2] < b[2] end
-  return bytes_less(a[3], b[3])
-end)
+local all = {}
+while #all < count do
+  local best, best_score = nil, nil
+  for i = 1, #sets do
+    local row = lists[i]
+    local j = heads[i]
+    if j < #row then
+      local score = tonumber(row[j + 1])
+      if best == nil or score < best_score then best, best_score = i, score end
+    end
+  end
+  if best == nil then break end
+  local row, j = lists[best], heads[best]
+  all[#all + 1] = {best_score, best, row[j], row[j + 1]}
+  heads[best] = j + 2
+end
