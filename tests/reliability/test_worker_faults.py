@@ -138,10 +138,11 @@ def test_worker_killed_mid_chunk_redelivers_that_chunk_exactly_once(stores):
         reached = sum(timeline.count(ref, PRIVATE) for ref in followers)
         assert 0 < reached < FOLLOWERS
         # the fan-out is one task per chunk: the chunks not run yet wait in the queue, and the
-        # killed worker held one (prefetch 1, acknowledged late) - the only one to be repeated
+        # killed worker held at most one (prefetch 1, acknowledged late) - the only one to be
+        # repeated; none when the kill fell between one chunk's ack and the next fetch
         waiting, unacked = broker_state(stores["SEQUERE_RELIABILITY_BROKER"])
         chunks = FOLLOWERS // DISPATCH_RANGE
-        assert unacked == 1, unacked
+        assert unacked <= 1, unacked
         assert 0 < waiting < chunks and waiting + unacked + reached // DISPATCH_RANGE >= chunks
 
         second = start_worker(stores, "heir")
