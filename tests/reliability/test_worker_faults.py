@@ -54,6 +54,7 @@ def stores(settings):
     settings.SEQUERE_TIMELINE_BACKEND_CLASS = "sequere.contrib.timeline.backends.redis.RedisBackend"
     settings.SEQUERE_TIMELINE_REDIS_CONNECTION = env["SEQUERE_RELIABILITY_REDIS"]
     settings.SEQUERE_TIMELINE_REDIS_PREFIX = env["SEQUERE_RELIABILITY_TIMELINE_PREFIX"]
+    settings.SEQUERE_TIMELINE_PUSH_LIMIT = None  # 20,000 followers: pushed, not pulled (hybrid)
     try:
         yield env
     finally:

@@ -17,3 +17,5 @@ SEQUERE_TIMELINE_REDIS_PREFIX = os.environ["SEQUERE_RELIABILITY_TIMELINE_PREFIX"
 SEQUERE_TIMELINE_DISPATCH_RANGE = int(os.environ["SEQUERE_RELIABILITY_DISPATCH_RANGE"])
 # the suite fans out inline; the worker sends one deliver task per chunk, as production does
 SEQUERE_TIMELINE_FANOUT = "celery"
+# the fault test pushes to its 20,000 followers: above the default hybrid limit they would be pulled
+SEQUERE_TIMELINE_PUSH_LIMIT = None
