@@ -46,9 +46,9 @@ pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 #: The socket timeout of the paused-server tests, and the bound a call must return within: one
 #: try and sequere's one resend, each waiting at most the timeout, plus scheduling slack. On a
 #: cluster redis-py may also ask the paused node for the cluster's layout after each timeout
-#: (one more wait per try).
+#: (one more wait per try; redis-py 5.0 two more: 3.12-3.19 s measured there, 1.0-2.0 s on 8.1).
 TIMEOUT = 0.5
-BOUND = {"redis": 2 * TIMEOUT + 0.5, "redis_cluster": 4 * TIMEOUT + 0.5}
+BOUND = {"redis": 2 * TIMEOUT + 0.5, "redis_cluster": 6 * TIMEOUT + 0.5}
 RETRIES = {
     "redis-py-retries": {},  # redis-py's default: it resends a command whose reply was lost
     "retries-off": {"retry": Retry(NoBackoff(), 0)},  # sequere's own resend does it
