@@ -48,7 +48,9 @@ pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 #: cluster redis-py may also ask the paused node for the cluster's layout after each timeout
 #: (one more wait per try; redis-py 5.0 two more: 3.12-3.19 s measured there, 1.0-2.0 s on 8.1).
 TIMEOUT = 0.5
-BOUND = {"redis": 2 * TIMEOUT + 0.5, "redis_cluster": 6 * TIMEOUT + 0.5}
+#: Slack: scheduling on a loaded 2-core CI machine (1.52 s seen once for the single Redis).
+SLACK = 1.0
+BOUND = {"redis": 2 * TIMEOUT + SLACK, "redis_cluster": 6 * TIMEOUT + SLACK}
 RETRIES = {
     "redis-py-retries": {},  # redis-py's default: it resends a command whose reply was lost
     "retries-off": {"retry": Retry(NoBackoff(), 0)},  # sequere's own resend does it
