@@ -3,7 +3,7 @@
 -- keys: sets...
 -- args: limit cursor_score cursor_set cursor_member
 -- returns: rows of set member score
--- uses: keyset
+-- uses: bytes keyset
 --
 -- The cursor is the last row read (its score, set position and member); an empty score starts
 -- at the beginning. Keyset pagination: entries added or removed meanwhile never shift the cursor.

@@ -3,7 +3,7 @@
 -- keys: sets...
 -- args: limit cursor_score cursor_set cursor_member
 -- returns: members cursor
--- uses: keyset
+-- uses: bytes keyset
 --
 -- `members` holds '<set position>:<member>' strings, oldest first; `cursor` is the last entry's
 -- {score, set position, member} (empty when there was none), to pass back for the next chunk.

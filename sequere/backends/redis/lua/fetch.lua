@@ -3,6 +3,7 @@
 -- keys: sets...
 -- args: desc offset limit
 -- returns: rows of set member score
+-- uses: bytes
 --
 -- `desc` is '1' (newest first) or '0', `limit` -1 for everything. Rows are ordered by score,
 -- then set, then member bytes; `set` is the position of the row's set in `sets` (1-based).
@@ -31,14 +32,6 @@ if #live == 1 then
 end
 
 -- several types: the first offset + limit of each set, merged
-local function bytes_less(a, b)
-  local n = math.min(#a, #b)
-  for k = 1, n do
-    local x, y = string.byte(a, k), string.byte(b, k)
-    if x ~= y then return x < y end
-  end
-  return #a < #b
-end
 local function before(a, b)
   if a[1] ~= b[1] then return a[1] < b[1] end
   if a[2] ~= b[2] then return a[2] < b[2] end

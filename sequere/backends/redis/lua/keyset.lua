@@ -1,18 +1,9 @@
--- Shared by after.lua and chunk.lua: the keyset page across one sorted set per identifier.
+-- Shared by after.lua and chunk.lua (which include bytes.lua before it): the keyset page across one sorted set per identifier.
 -- Reads `limit`, `cursor_score`, `cursor_set`, `cursor_member` and `sets` (see after.lua) and
 -- leaves in `all` the next `limit` entries (at most) after the cursor as {score, set position,
 -- member, raw score}, in order.
 local count = tonumber(limit)
 local cursor_index = tonumber(cursor_set)
-
-local function bytes_less(a, b)
-  local n = math.min(#a, #b)
-  for k = 1, n do
-    local x, y = string.byte(a, k), string.byte(b, k)
-    if x ~= y then return x < y end
-  end
-  return #a < #b
-end
 
 local function start_of(i, key)
   if cursor_score == '' then return 0 end

@@ -3,6 +3,7 @@
 -- keys: sets...
 -- args: up limit cursor_score cursor_set cursor_member
 -- returns: rows of set member score
+-- uses: bytes
 --
 -- Entries are ordered by (score, set position, member bytes). `up` '1' reads the entries strictly
 -- after the cursor, oldest first; '0' those strictly before it, newest first. The cursor is a
@@ -13,15 +14,6 @@
 local count = tonumber(limit)
 local ascending = up == '1'
 local cursor_index = tonumber(cursor_set)
-
-local function bytes_less(a, b)
-  local n = math.min(#a, #b)
-  for k = 1, n do
-    local x, y = string.byte(a, k), string.byte(b, k)
-    if x ~= y then return x < y end
-  end
-  return #a < #b
-end
 
 -- How many entries of set i sort before the cursor, and how many sort before or with it.
 local function ranks(i, key)
