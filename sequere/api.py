@@ -15,6 +15,7 @@ from .exceptions import (
     NotFollowingException,
     OutcomeUnknownException,
 )
+from .follow_results import FOLLOWED, FollowResult
 from .outbox import recording
 from .refs import Ref
 from .registration import registry
@@ -47,8 +48,15 @@ def _identifier(identifier: Any) -> str | None:
     return None if identifier is None else registry.get_identifier(identifier)
 
 
-def follow(from_instance: Any, to_instance: Any) -> None:
+def follow(from_instance: Any, to_instance: Any) -> FollowResult | None:
     """Make ``from_instance`` follow ``to_instance`` and send :data:`~sequere.signals.followed`.
+
+    Returns :data:`~sequere.FOLLOWED`; or, when ``to_instance``'s
+    :meth:`~sequere.base.ModelBase.requires_approval` says True, stores a pending follow
+    request instead and returns :data:`~sequere.REQUESTED` (see :mod:`sequere.follow_requests`;
+    :class:`~sequere.exceptions.AlreadyRequestedException` while one is pending). ``None`` when
+    nothing changed (``SEQUERE_FAIL_SILENTLY``). Callers that ignored the original package's
+    ``None`` need no change.
 
     Raises :class:`~sequere.exceptions.AlreadyFollowingException` if it already does (a no-op
     when ``SEQUERE_FAIL_SILENTLY = True``). The edge and the derived work of the signal's receivers
@@ -58,6 +66,10 @@ def follow(from_instance: Any, to_instance: Any) -> None:
     (:mod:`sequere.outcomes`).
     """
     from_ref, to_ref = _edge_refs(from_instance, to_instance)
+    if registry.get(to_instance).requires_approval(to_instance):
+        from .follow_requests import request  # it imports this module
+
+        return request(from_instance, to_instance, from_ref, to_ref)
     created_at = timezone.now()
     backend = get_backend()
     try:
@@ -81,6 +93,7 @@ def follow(from_instance: Any, to_instance: Any) -> None:
             f"{from_instance!r} already follows {to_instance!r}; check is_following() first or "
             "set SEQUERE_FAIL_SILENTLY = True to ignore repeated follows."
         )
+    return FOLLOWED if added else None
 
 
 def unfollow(from_instance: Any, to_instance: Any) -> None:

@@ -30,6 +30,7 @@ from .async_results import AsyncFollowList
 from .backends import FOLLOWERS, FOLLOWINGS, FRIENDS, get_backend
 from .conf import sequere_settings
 from .exceptions import AlreadyFollowingException, NotFollowingException, OutcomeUnknownException
+from .follow_results import FOLLOWED, FollowResult
 from .registration import registry
 from .signals import followed, unfollowed
 
@@ -54,11 +55,16 @@ async def _write(coroutine: Any) -> bool:
         raise
 
 
-async def afollow(from_instance: Any, to_instance: Any) -> None:
-    """:func:`~sequere.models.follow`, awaited (see the module doc for what runs where)."""
+async def afollow(from_instance: Any, to_instance: Any) -> FollowResult | None:
+    """:func:`~sequere.models.follow`, awaited (see the module doc for what runs where).
+
+    A follow of an account that requires approval (a follow request) is the sync call in the
+    worker thread; ``requires_approval()`` itself is called here, in the event loop, so it
+    should read the instance rather than query.
+    """
     from_ref, to_ref = _edge_refs(from_instance, to_instance)
     backend = get_backend()
-    if backend.joins_database_transaction:
+    if backend.joins_database_transaction or registry.get(to_instance).requires_approval(to_instance):
         return await sync_to_async(api.follow)(from_instance, to_instance)
     created_at = timezone.now()
     sender = type(from_instance)
@@ -75,11 +81,13 @@ async def afollow(from_instance: Any, to_instance: Any) -> None:
             )
         return added
 
-    if not await shielded(work()) and not sequere_settings.FAIL_SILENTLY:
+    added = await shielded(work())
+    if not added and not sequere_settings.FAIL_SILENTLY:
         raise AlreadyFollowingException(
             f"{from_instance!r} already follows {to_instance!r}; check ais_following() first or "
             "set SEQUERE_FAIL_SILENTLY = True to ignore repeated follows."
         )
+    return FOLLOWED if added else None
 
 
 async def aunfollow(from_instance: Any, to_instance: Any) -> None:

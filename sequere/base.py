@@ -32,6 +32,17 @@ class ModelBase:
         """
         return bool(getattr(user, "is_authenticated", False))
 
+    def requires_approval(self, instance: Any) -> bool:
+        """Whether a follow of ``instance`` waits for its approval (a private account).
+
+        When True, :func:`sequere.models.follow` stores a pending follow request instead of the
+        edge; the account approves or denies it (see :doc:`/requests`). Read at each follow, so
+        it may depend on the instance (``return instance.is_private``); requests made while it
+        was True stay pending after it turns False, until approved, denied or cancelled. The
+        default: no approval needed.
+        """
+        return False
+
     def can_view_followers(self, user: Any, instance: Any) -> bool:
         """Whether ``user`` may see who follows ``instance``; default: everybody."""
         return True

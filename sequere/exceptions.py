@@ -15,6 +15,16 @@ class NotFollowingException(SequereException):
     """``unfollow(a, b)`` when ``a`` does not follow ``b`` (and ``SEQUERE_FAIL_SILENTLY`` is off)."""
 
 
+class AlreadyRequestedException(SequereException):
+    """``follow(a, b)`` when ``b`` requires approval and ``a``'s request is still pending (and
+    ``SEQUERE_FAIL_SILENTLY`` is off)."""
+
+
+class FollowRequestNotFoundException(SequereException):
+    """``approve``, ``deny`` or ``cancel`` of a follow request that is not pending (never made,
+    or already approved, denied or cancelled); nothing was changed."""
+
+
 class NotRegisteredException(SequereException):
     """A model (or identifier) that was never passed to :func:`sequere.register`."""
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import api
+from . import api, follow_requests
+from .follow_results import FollowResult
 from .results import FollowList
 
 
 class SequereMixin:
     """Add to a registered model: ``user.follow(project)``, ``project.get_followers()``..."""
 
-    def follow(self, instance: Any) -> None:
-        """Follow ``instance`` (see :func:`sequere.models.follow`)."""
-        api.follow(self, instance)
+    def follow(self, instance: Any) -> FollowResult | None:
+        """Follow ``instance``, or ask to (see :func:`sequere.models.follow`)."""
+        return api.follow(self, instance)
 
     def unfollow(self, instance: Any) -> None:
         """Stop following ``instance`` (see :func:`sequere.models.unfollow`)."""
@@ -46,3 +47,32 @@ class SequereMixin:
     def get_friends_count(self, identifier: Any = None) -> int:
         """Number of mutual follows."""
         return api.get_friends_count(self, identifier=identifier)
+
+    # -- follow requests (see sequere.follow_requests) -------------------------------------------
+    def get_follow_requests(self, identifier: Any = None, desc: bool = True) -> FollowList:
+        """Lazy list of ``(requester, requested_at)``: pending requests to follow this object."""
+        return follow_requests.get_follow_requests(self, identifier=identifier, desc=desc)
+
+    def get_follow_requests_count(self, identifier: Any = None) -> int:
+        """Number of pending requests to follow this object."""
+        return follow_requests.get_follow_requests_count(self, identifier=identifier)
+
+    def get_sent_requests(self, identifier: Any = None, desc: bool = True) -> FollowList:
+        """Lazy list of ``(account, requested_at)``: this object's pending requests."""
+        return follow_requests.get_sent_requests(self, identifier=identifier, desc=desc)
+
+    def has_requested(self, instance: Any) -> bool:
+        """Whether this object's request to follow ``instance`` is pending."""
+        return follow_requests.has_requested(self, instance)
+
+    def approve(self, requester: Any) -> None:
+        """Approve ``requester``'s request to follow this object (:func:`sequere.models.approve`)."""
+        follow_requests.approve(self, requester)
+
+    def deny(self, requester: Any) -> None:
+        """Deny ``requester``'s request to follow this object (:func:`sequere.models.deny`)."""
+        follow_requests.deny(self, requester)
+
+    def cancel(self, instance: Any) -> None:
+        """Withdraw this object's request to follow ``instance`` (:func:`sequere.models.cancel`)."""
+        follow_requests.cancel(self, instance)

@@ -3,7 +3,8 @@
     from sequere.models import follow, unfollow, is_following, get_followers
 
 and their async twins (``afollow``, ``aunfollow``, ``ais_following``, ``aget_followers``, ...;
-see :mod:`sequere.async_api`).
+see :mod:`sequere.async_api`); follow requests (``get_follow_requests``, ``approve``, ``deny``,
+``cancel``, ...; see :mod:`sequere.follow_requests`).
 
 The database backend's ``Follow`` model lives in the ``sequere.backends.database`` app; the one
 table of ``sequere`` itself is the outbox of derived work (:class:`sequere.outbox.PendingJob`).
@@ -31,6 +32,17 @@ from .async_api import (
     ais_following,
     aunfollow,
 )
+from .follow_requests import (
+    approve,
+    cancel,
+    deny,
+    get_follow_requests,
+    get_follow_requests_count,
+    get_sent_requests,
+    get_sent_requests_count,
+    has_requested,
+)
+from .follow_results import FOLLOWED, REQUESTED
 from .outbox import PendingJob  # noqa: F401  (the app's model: Django finds it here)
 
 __all__ = [
@@ -52,4 +64,14 @@ __all__ = [
     "aget_followers_count",
     "aget_followings_count",
     "aget_friends_count",
+    "get_follow_requests",
+    "get_follow_requests_count",
+    "get_sent_requests",
+    "get_sent_requests_count",
+    "has_requested",
+    "approve",
+    "deny",
+    "cancel",
+    "FOLLOWED",
+    "REQUESTED",
 ]

@@ -10,6 +10,12 @@ raises sends none, :class:`~sequere.exceptions.OutcomeUnknownException` included
 the outbox finds out later whether the change was made and then sends its signal, from the job
 (:mod:`sequere.outcomes`).
 
+``follow_requested``, ``follow_approved``, ``follow_denied`` and ``follow_cancelled`` are the
+follow requests' (:doc:`/requests`), sent once per real change with ``sender`` = the requester's
+class and ``from_instance`` (the requester), ``to_instance`` (the account asked);
+``follow_requested`` and ``follow_approved`` also get ``created_at``. ``follow_approved`` is sent
+first, then ``followed`` for the new edge (so the timeline import follows as for a follow).
+
 ``model_registered`` and ``model_unregistered`` are sent by the registry with ``sender`` = the
 model class and ``options`` = its :class:`~sequere.base.ModelBase`.
 
@@ -25,3 +31,7 @@ unfollowed = Signal()
 model_registered = Signal()
 model_unregistered = Signal()
 instance_forgotten = Signal()
+follow_requested = Signal()
+follow_approved = Signal()
+follow_denied = Signal()
+follow_cancelled = Signal()

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from ..conf import on_reload, sequere_settings
-from .base import FOLLOWERS, FOLLOWINGS, FRIENDS, KINDS, BaseBackend
+from .base import FOLLOWERS, FOLLOWINGS, FRIENDS, KINDS, REQUESTS, SENT_REQUESTS, BaseBackend
 
-__all__ = ["BaseBackend", "FOLLOWERS", "FOLLOWINGS", "FRIENDS", "KINDS", "get_backend"]
+__all__ = [
+    "BaseBackend",
+    "FOLLOWERS",
+    "FOLLOWINGS",
+    "FRIENDS",
+    "KINDS",
+    "REQUESTS",
+    "SENT_REQUESTS",
+    "get_backend",
+]
 
 _backend: BaseBackend | None = None
 

@@ -23,6 +23,17 @@ FOLLOWERS = "followers"
 FOLLOWINGS = "followings"
 FRIENDS = "friends"
 KINDS = (FOLLOWERS, FOLLOWINGS, FRIENDS)
+#: Pending follow requests: those ``ref`` received (it requires approval) and those it sent.
+REQUESTS = "requests"
+SENT_REQUESTS = "sent_requests"
+REQUEST_KINDS = (REQUESTS, SENT_REQUESTS)
+
+#: What :meth:`BaseBackend.add_request` and :meth:`BaseBackend.approve_request` answer.
+ADDED = "added"  # the request is now pending
+PENDING = "pending"  # a request of this pair was already pending: nothing changed
+FOLLOWING = "following"  # the requester already follows the account (a request: nothing changed)
+APPROVED = "approved"  # the request is gone and the edge made
+MISSING = "missing"  # no such request: nothing changed
 
 
 class BaseBackend(abc.ABC):
@@ -89,6 +100,9 @@ class BaseBackend(abc.ABC):
         limit: int | None = None,
     ) -> list[Edge]:
         """One page of ``ref``'s followers, followings or friends (``kind``).
+
+        ``kind`` may also be :data:`REQUESTS` or :data:`SENT_REQUESTS` (pending follow requests
+        received or sent, dated when made), in the same order and with the same filters.
 
         Ordered by date (newest first when ``desc``), ties broken by the other side's ref in the
         same direction; ``identifier`` keeps only the other side's type. For friends the date is
@@ -178,7 +192,53 @@ class BaseBackend(abc.ABC):
 
     @abc.abstractmethod
     def remove_all(self, ref: Ref) -> int:
-        """Delete every edge from or to ``ref`` (it was deleted); return how many were removed."""
+        """Delete every edge from or to ``ref`` (it was deleted); return how many were removed.
+
+        Pending follow requests from or to ``ref`` go too (not counted).
+        """
+
+    # -- follow requests (see sequere.follow_requests) -------------------------------------------
+    # Backends without them keep these defaults; follow() of an account whose
+    # ModelBase.requires_approval() says True then raises NotImplementedError.
+    def add_request(self, from_ref: Ref, to_ref: Ref, created_at: datetime) -> str:
+        """Store "``from_ref`` asks to follow ``to_ref``" at ``created_at``, atomically.
+
+        Returns :data:`ADDED`; or, changing nothing, :data:`FOLLOWING` when the edge already
+        exists and :data:`PENDING` when a request of this pair is pending. One write (one SQL
+        statement, one round trip per slot). A resend after a lost reply that finds the
+        request at exactly ``created_at`` answers :data:`ADDED` (it is this call's own).
+        Requests are not edges: :meth:`exists`, :meth:`count` and the follow lists ignore them.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not store follow requests.")
+
+    def approve_request(self, from_ref: Ref, to_ref: Ref, created_at: datetime) -> str:
+        """Turn the pending request into the edge ``from_ref -> to_ref`` dated ``created_at``.
+
+        Atomic on one store: the request removed and the edge added together (a database
+        transaction; one Lua script on a single Redis; on Redis Cluster the followed's half
+        first, in one script that removes the request, then the follower's half, see
+        :mod:`sequere.backends.redis.cluster`). Returns :data:`APPROVED`; :data:`FOLLOWING`
+        when the edge already existed (the request is removed all the same); :data:`MISSING`,
+        changing nothing, when no request is pending.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not store follow requests.")
+
+    def finish_approval(self, from_ref: Ref, to_ref: Ref, created_at: datetime) -> bool:
+        """After an approval raised OutcomeUnknownException: complete what it left (idempotent).
+
+        Returns whether the edge dated ``created_at`` is there now (the approval was made).
+        The default answers from :meth:`exists`.
+        """
+        return self.exists(from_ref, to_ref)
+
+    def remove_request(self, from_ref: Ref, to_ref: Ref) -> bool:
+        """Delete the pending request (denied or cancelled); True if it was pending, else False
+        and no change."""
+        raise NotImplementedError(f"{type(self).__name__} does not store follow requests.")
+
+    def request_exists(self, from_ref: Ref, to_ref: Ref) -> bool:
+        """Whether ``from_ref``'s request to follow ``to_ref`` is pending."""
+        raise NotImplementedError(f"{type(self).__name__} does not store follow requests.")
 
     def iter_refs(self, kind: str, ref: Ref, chunk_size: int = 100) -> Iterator[list[Ref]]:
         """Every ref of ``ref``'s ``kind`` list, oldest first, in lists of ``chunk_size``.

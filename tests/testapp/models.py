@@ -9,6 +9,8 @@ from sequere.mixin import SequereMixin
 
 class User(SequereMixin, models.Model):
     username = models.CharField(max_length=150, unique=True)
+    #: a private account: follows of it wait for its approval (UserSequere.requires_approval)
+    is_private = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.username

@@ -28,6 +28,9 @@ class UserSequere(ModelBase):
     identifier = "user"
     actions = (JoinAction, LikeAction, CommentAction)
 
+    def requires_approval(self, instance):
+        return instance.is_private
+
 
 register(User, UserSequere)
 register(Project, ProjectSequere)

@@ -14,10 +14,17 @@ from django.db.models.functions import Greatest
 from ...exceptions import InvalidInstanceException
 from ...refs import Edge, Ref
 from ...timeutils import from_micros, to_micros
-from ..base import FOLLOWERS, FOLLOWINGS, FRIENDS, BaseBackend
+from ..base import FOLLOWERS, FOLLOWINGS, FRIENDS, REQUEST_KINDS, REQUESTS, SENT_REQUESTS, BaseBackend
+from .requests import RequestMethods
 
 # (side the list is about, side it lists) per kind
-_SIDES = {FOLLOWERS: ("to", "from"), FOLLOWINGS: ("from", "to"), FRIENDS: ("from", "to")}
+_SIDES = {
+    FOLLOWERS: ("to", "from"),
+    FOLLOWINGS: ("from", "to"),
+    FRIENDS: ("from", "to"),
+    REQUESTS: ("to", "from"),
+    SENT_REQUESTS: ("from", "to"),
+}
 
 
 def _model():
@@ -26,11 +33,17 @@ def _model():
     return Follow
 
 
+def _request_model():
+    from .models import FollowRequest
+
+    return FollowRequest
+
+
 def _side(prefix: str, ref: Ref) -> dict[str, str]:
     return {f"{prefix}_identifier": ref.identifier, f"{prefix}_object_id": ref.object_id}
 
 
-class DatabaseBackend(BaseBackend):
+class DatabaseBackend(RequestMethods, BaseBackend):
     """Stores each edge as one ``Follow`` row (app ``sequere.backends.database``).
 
     A unique constraint makes concurrent follows of one pair store one row; friends are derived
@@ -107,7 +120,8 @@ class DatabaseBackend(BaseBackend):
 
     def _queryset(self, kind: str, ref: Ref, identifier: str | None) -> QuerySet:
         mine, other = _SIDES[kind]
-        qs = self._edges().filter(**_side(mine, ref))
+        rows = _request_model()._default_manager.all() if kind in REQUEST_KINDS else self._edges()
+        qs = rows.filter(**_side(mine, ref))
         if identifier is not None:
             qs = qs.filter(**{f"{other}_identifier": identifier})
         if kind == FRIENDS:
@@ -255,7 +269,9 @@ class DatabaseBackend(BaseBackend):
         return await self._edges().filter(**_side("from", from_ref), **_side("to", to_ref)).aexists()
 
     def remove_all(self, ref: Ref) -> int:
-        deleted, _ = self._edges().filter(Q(**_side("from", ref)) | Q(**_side("to", ref))).delete()
+        either = Q(**_side("from", ref)) | Q(**_side("to", ref))
+        _request_model()._default_manager.filter(either).delete()
+        deleted, _ = self._edges().filter(either).delete()
         return deleted
 
     def iter_refs(self, kind: str, ref: Ref, chunk_size: int = 100) -> Iterator[list[Ref]]:

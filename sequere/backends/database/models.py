@@ -94,3 +94,64 @@ class Follow(models.Model):
     def to_instance(self) -> Any:
         """The followed object (one query on first access, then cached); ``DoesNotExist`` if it is gone."""
         return _instance(self.to_identifier, self.to_object_id)
+
+
+class FollowRequest(models.Model):
+    """A pending follow request: (from_*) asked to follow (to_*), an account that approves follows.
+
+    Made by :func:`sequere.models.follow` when the followed object's
+    :meth:`~sequere.base.ModelBase.requires_approval` says so; turned into a :class:`Follow` by
+    :func:`~sequere.models.approve`, deleted by :func:`~sequere.models.deny` and
+    :func:`~sequere.models.cancel`. Same columns as :class:`Follow`.
+    """
+
+    from_identifier = models.CharField(max_length=IDENTIFIER_LENGTH)
+    from_object_id = models.CharField(max_length=ID_LENGTH)
+    to_identifier = models.CharField(max_length=IDENTIFIER_LENGTH)
+    to_object_id = models.CharField(max_length=ID_LENGTH)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = FollowQuerySet.as_manager()
+
+    class Meta:
+        db_table = "sequere_follow_request"
+        verbose_name = "follow request"
+        verbose_name_plural = "follow requests"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_identifier", "from_object_id", "to_identifier", "to_object_id"],
+                name="sequere_follow_request_unique",
+            ),
+        ]
+        indexes = [
+            # requests an account received, newest first (and of one type)
+            models.Index(
+                fields=["to_identifier", "to_object_id", "from_identifier", "created_at", "id"],
+                name="sequere_requests_type_idx",
+            ),
+            models.Index(
+                fields=["to_identifier", "to_object_id", "created_at", "id"],
+                name="sequere_requests_idx",
+            ),
+            # requests a resource sent
+            models.Index(
+                fields=["from_identifier", "from_object_id", "created_at", "id"],
+                name="sequere_sent_requests_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.from_identifier}:{self.from_object_id} asks to follow "
+            f"{self.to_identifier}:{self.to_object_id}"
+        )
+
+    @cached_property
+    def from_instance(self) -> Any:
+        """The requester (one query on first access, then cached)."""
+        return _instance(self.from_identifier, self.from_object_id)
+
+    @cached_property
+    def to_instance(self) -> Any:
+        """The account asked (one query on first access, then cached)."""
+        return _instance(self.to_identifier, self.to_object_id)

@@ -18,22 +18,36 @@ from ...redis.scripts import ScriptCall
 from ...refs import Edge, Ref
 from ...registration import registry
 from ...timeutils import from_micros, to_micros
-from ..base import FOLLOWERS, FOLLOWINGS, FRIENDS, BaseBackend
+from ..base import FOLLOWERS, FOLLOWINGS, FRIENDS, REQUESTS, SENT_REQUESTS, BaseBackend
 from . import scripts
 from .asynchronous import AsyncRedisMethods
 from .audit import audit_store
 from .cluster import ClusterWrites, tombstone_lifetime
-from .keys import FOLLOWERS_CODE, FOLLOWINGS_CODE, FRIENDS_CODE, KeyBuilder
+from .keys import (
+    FOLLOWERS_CODE,
+    FOLLOWINGS_CODE,
+    FRIENDS_CODE,
+    REQUESTS_CODE,
+    SENT_REQUESTS_CODE,
+    KeyBuilder,
+)
+from .requests import RequestMethods
 from .single import MARKER_LIFETIME, SingleRedisWrites, new_operation_id
 
-CODE = {FOLLOWERS: FOLLOWERS_CODE, FOLLOWINGS: FOLLOWINGS_CODE, FRIENDS: FRIENDS_CODE}
+CODE = {
+    FOLLOWERS: FOLLOWERS_CODE,
+    FOLLOWINGS: FOLLOWINGS_CODE,
+    FRIENDS: FRIENDS_CODE,
+    REQUESTS: REQUESTS_CODE,
+    SENT_REQUESTS: SENT_REQUESTS_CODE,
+}
 #: Edges per pipeline in bulk writes (``add_many``, ``remove_all``).
 WRITE_BATCH = 500
 #: Keys read per pipeline when walking the whole store (``iter_edges``, ``total_edges``).
 SCAN_BATCH = 1000
 
 
-class RedisBackend(AsyncRedisMethods, BaseBackend):
+class RedisBackend(RequestMethods, AsyncRedisMethods, BaseBackend):
     """Stores each edge twice, in the follower's followings and the followed's followers.
 
     Every list is split by the other side's identifier (one sorted set per type), so a filtered
@@ -320,6 +334,7 @@ class RedisBackend(AsyncRedisMethods, BaseBackend):
                         calls.extend(writes.unfollow(*pair, op=""))
                     link.run_many(calls)
                     removed += len(members)
+        self.remove_requests_of(ref, identifiers)
         doomed = [self.keys.key(ref, code, i) for code in CODE.values() for i in identifiers]
         doomed += writes.resource_keys(ref, identifiers)
         with link.errors:

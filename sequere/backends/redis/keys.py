@@ -10,8 +10,11 @@ hash tag, identifier and pk escaped, see :mod:`sequere.redis.keys`)::
     P{I:K}:to:J  hash: pk of type J -> time, tombstones of the followings (Redis Cluster only)
     P{I:K}:ui:J:L  string: operation id of the unfollow that just removed follower J:L (a while)
     P{I:K}:uo:J:L  string: operation id of the unfollow that just removed following J:L (a while)
+    P{I:K}:ri:J  sorted set: pks of type J whose follow request I:K has not answered (requests)
+    P{I:K}:ro:J  sorted set: pks of type J that I:K asked to follow, pending (sent requests)
+    P{I:K}:uri:J:L string: operation id of the call that just removed J:L's request (a while)
 
-Scores are follow times in integer microseconds since the epoch. Everything about one resource
+Scores are follow (or request) times in integer microseconds since the epoch. Everything about one resource
 sits behind the same hash tag ``{I:K}``, so it lives in one Redis Cluster slot and one Lua
 script may touch all of it. The tombstone hashes exist only on Redis Cluster; see
 :mod:`sequere.backends.redis.cluster`. The outcome markers (``u...``) expire on their own after
@@ -34,6 +37,9 @@ CODES = (FOLLOWERS_CODE, FOLLOWINGS_CODE, FRIENDS_CODE)
 #: Prefix of the tombstone code of a list: ``ti`` for the followers, ``to`` for the followings.
 TOMBSTONES_CODE = "t"
 TOMBSTONE_CODES = (TOMBSTONES_CODE + FOLLOWERS_CODE, TOMBSTONES_CODE + FOLLOWINGS_CODE)
+#: Pending follow requests: received (``ri``) and sent (``ro``); see :mod:`.requests`.
+REQUESTS_CODE = "ri"
+SENT_REQUESTS_CODE = "ro"
 #: Prefix of the outcome marker code of a list: ``ui`` for the followers, ``uo`` for the followings.
 MARKER_CODE = "u"
 

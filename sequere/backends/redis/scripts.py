@@ -27,3 +27,11 @@ CHUNK = Script(__package__, "chunk")
 SEEK = Script(__package__, "seek")
 #: Repairs (``sequere_check --fix``): one half set to what the other says.
 MIRROR = Script(__package__, "mirror")
+#: Follow requests (:mod:`.requests`): make, drop and approve one; on a single Redis one script
+#: over both sides, on Redis Cluster one per side (``approve_half`` is the followed's).
+REQUEST = Script(__package__, "request")
+REQUEST_HALF = Script(__package__, "request_half")
+DROP_REQUEST = Script(__package__, "drop_request")
+DROP_REQUEST_HALF = Script(__package__, "drop_request_half")
+APPROVE = Script(__package__, "approve")
+APPROVE_HALF = Script(__package__, "approve_half")
