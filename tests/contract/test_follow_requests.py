@@ -336,3 +336,19 @@ def test_request_costs_one_statement(follow_backend, private, fan, django_assert
         assert has_requested(fan, private)
     with django_assert_num_queries(SQL_PER_REQUEST.get(follow_backend, 0)):
         assert get_follow_requests_count(private, identifier="user") == 1
+
+
+#: SQL statements a backend spends on an approval (DELETE of the request, INSERT of the edge,
+#: one transaction) and on a deny.
+SQL_PER_APPROVAL = {"database": 2}
+
+
+def test_answers_cost(follow_backend, private, fan, django_assert_num_queries, settings):
+    settings.SEQUERE_TIMELINE_PUSH_LIMIT = None
+    follow(fan, private)
+    with django_assert_num_queries(SQL_PER_APPROVAL.get(follow_backend, 0)):
+        approve(private, fan)
+    other = User.objects.create(username="other")
+    follow(other, private)
+    with django_assert_num_queries(SQL_PER_REQUEST.get(follow_backend, 0)):
+        deny(private, other)
