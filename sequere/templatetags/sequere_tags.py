@@ -2,7 +2,8 @@
 
 ``{{ project|identifier }}``, ``{{ project|followers_count }}``,
 ``{{ project|followers_count:"user" }}``, ``{{ user|followings_count }}``,
-``{% if request.user|is_following:project %}``.
+``{% if request.user|is_following:project %}``, ``{% if request.user|has_requested:account %}``
+(a pending follow request).
 
 And a follow/unfollow button for the logged-in user (needs ``sequere.contrib.user``'s URLs)::
 
@@ -21,7 +22,7 @@ from django.shortcuts import resolve_url
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 
-from .. import api
+from .. import api, follow_requests
 from ..registration import registry
 
 register = template.Library()
@@ -55,6 +56,15 @@ def is_following(from_instance: Any, to_instance: Any) -> bool:
     return api.is_following(from_instance, to_instance)
 
 
+@register.filter
+def has_requested(from_instance: Any, to_instance: Any) -> bool:
+    """``{% if request.user|has_requested:account %}``: a pending follow request; False for an
+    anonymous user."""
+    if not getattr(from_instance, "is_authenticated", True):
+        return False
+    return follow_requests.has_requested(from_instance, to_instance)
+
+
 def _reverse(name: str) -> str:
     try:
         return reverse(name)
@@ -75,7 +85,10 @@ def sequere_follow_button(
     object or when :meth:`~sequere.base.ModelBase.can_follow` says no. ``next`` is where the
     view sends the browser back (default: the current page); ``show_count`` adds the number of
     followers (unless :meth:`~sequere.base.ModelBase.can_view_followers` says no). The form
-    carries ``data-sequere-*`` attributes for scripts that enhance it.
+    carries ``data-sequere-*`` attributes for scripts that enhance it. For an object that
+    requires approval (:meth:`~sequere.base.ModelBase.requires_approval`) with the user's
+    request pending, the button says "Requested" and withdraws the request
+    (``data-requested="true"``); that check costs one read, for such objects only.
     """
     request = context.get("request")
     user = getattr(request, "user", None) or context.get("user")
@@ -95,14 +108,20 @@ def sequere_follow_button(
     if user == instance or not options.can_follow(user, instance):
         return data
     following = api.is_following(user, instance)
+    requested = (
+        not following
+        and options.requires_approval(instance)
+        and follow_requests.has_requested(user, instance)
+    )
     data.update(
         state="form",
         following=following,
+        requested=requested,
         identifier=options.identifier,
         object_id=str(instance.pk),
         next=next or "",
         follow_url=_reverse("sequere_follow"),
         unfollow_url=_reverse("sequere_unfollow"),
     )
-    data["action_url"] = data["unfollow_url"] if following else data["follow_url"]
+    data["action_url"] = data["unfollow_url"] if following or requested else data["follow_url"]
     return data

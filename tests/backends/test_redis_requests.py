@@ -127,7 +127,9 @@ def test_cluster_approval_whose_second_half_was_lost_is_finished_by_the_outbox(s
         half = backend.writes.half(True, a, b, 1, stamp)
         keys = dict(zip(scripts.FOLLOW_HALF.keys, half.keys, strict=True))
         keys["requests"] = backend._request_keys(a, b)["followed_requests"]
-        reply = backend.link.run(ScriptCall(scripts.APPROVE_HALF, keys, {"time": stamp, "member": a.object_id}))
+        reply = backend.link.run(
+            ScriptCall(scripts.APPROVE_HALF, keys, {"time": stamp, "member": a.object_id})
+        )
         assert reply["approved"] and reply["applied"]
         assert not backend.exists(a, b)  # the follower's half is missing
         seen = []

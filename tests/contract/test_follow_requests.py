@@ -65,7 +65,14 @@ def nothing_stored(account, requester):
 class Recorder:
     """Every follow-request and follow signal, in order, as (name, from, to)."""
 
-    NAMES = ("follow_requested", "follow_approved", "follow_denied", "follow_cancelled", "followed", "unfollowed")
+    NAMES = (
+        "follow_requested",
+        "follow_approved",
+        "follow_denied",
+        "follow_cancelled",
+        "followed",
+        "unfollowed",
+    )
 
     def __init__(self):
         self.sent = []
@@ -216,7 +223,13 @@ def test_answering_twice(private, fan, verb):
 
 @pytest.mark.parametrize(
     "order",
-    [("approve", "cancel"), ("cancel", "approve"), ("approve", "deny"), ("deny", "approve"), ("cancel", "deny")],
+    [
+        ("approve", "cancel"),
+        ("cancel", "approve"),
+        ("approve", "deny"),
+        ("deny", "approve"),
+        ("cancel", "deny"),
+    ],
 )
 def test_every_order_of_two_answers(private, fan, order):
     """Approve racing cancel (or deny): whichever comes first wins whole, the other finds nothing."""

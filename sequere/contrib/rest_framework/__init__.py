@@ -10,6 +10,9 @@ Endpoints (``<identifier>`` is a registered model's sequere identifier, ``<objec
 ``GET objects/<identifier>/<object_id>/followers/``         cursor page of followers
 ``GET .../followings/``, ``GET .../friends/``               the same for followings and friends
 ``GET|POST|DELETE objects/<identifier>/<object_id>/follow/``  is-following, follow, unfollow
+``GET requests/``, ``GET requests/sent/``                   follow requests received, sent
+``POST requests/<identifier>/<object_id>/approve/``         approve (``.../deny/``: deny) one
+``GET|DELETE objects/<identifier>/<object_id>/request/``    my pending request; cancel it
 ``GET objects/<identifier>/<object_id>/timeline/``          the object's public timeline
 ``GET timeline/``                                           the logged-in user's private timeline
 ``GET timeline/unread/``, ``POST timeline/read/``           unread count, mark as read

@@ -115,6 +115,13 @@ class FollowStateSerializer(serializers.Serializer):
     following = serializers.BooleanField(read_only=True)
 
 
+class RequestStateSerializer(FollowStateSerializer):
+    """The follow endpoint's answer with ``requested``: whether the logged-in user's follow
+    request is pending (the object requires approval; then ``following`` is false)."""
+
+    requested = serializers.BooleanField(read_only=True)
+
+
 class UnreadSerializer(serializers.Serializer):
     """The unread count of the logged-in user's private timeline and its read mark."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import request_views, views
 
 app_name = "sequere_rest"
 
@@ -19,6 +19,16 @@ api_patterns = [
     path("timeline/", views.PrivateTimelineView.as_view(), name="private-timeline"),
     path("timeline/unread/", views.UnreadView.as_view(), name="unread"),
     path("timeline/read/", views.MarkReadView.as_view(), name="mark-read"),
+    # follow requests (request_views)
+    path("requests/", request_views.RequestsView.as_view(), name="follow-requests"),
+    path("requests/sent/", request_views.SentRequestsView.as_view(), name="sent-requests"),
+    path(
+        "requests/<str:identifier>/<path:object_id>/approve/",
+        request_views.ApproveView.as_view(),
+        name="approve",
+    ),
+    path("requests/<str:identifier>/<path:object_id>/deny/", request_views.DenyView.as_view(), name="deny"),
+    path(f"{OBJECT}/request/", request_views.OwnRequestView.as_view(), name="own-request"),
 ]
 
 urlpatterns = [*api_patterns, path("schema/", views.SchemaView.as_view(), name="schema")]

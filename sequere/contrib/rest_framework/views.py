@@ -23,25 +23,28 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.schemas.openapi import AutoSchema, SchemaGenerator
 
-from ... import api
+from ... import api, follow_requests
 from ...backends import FOLLOWERS, FOLLOWINGS, FRIENDS
 from ...base import ModelBase
 from ...conf import sequere_settings
 from ...exceptions import (
     AlreadyFollowingException,
+    AlreadyRequestedException,
     BackendUnavailableException,
+    FollowRequestNotFoundException,
     InvalidInstanceException,
     NotFollowingException,
     NotRegisteredException,
 )
+from ...follow_results import REQUESTED
 from ...registration import registry
 from ..timeline import Timeline, get_actions
 from .pagination import CursorPagination
 from .serializers import (
     ActionSerializer,
     FollowSerializer,
-    FollowStateSerializer,
     MarkReadSerializer,
+    RequestStateSerializer,
     UnreadSerializer,
 )
 
@@ -182,12 +185,15 @@ class FriendsView(FollowListView):
 class FollowView(SequereAPIView):
     """Whether the logged-in user follows the object (``GET``), follow (``POST``), unfollow (``DELETE``).
 
-    ``POST`` answers 201 when the follow is new, 200 when it existed; ``DELETE`` 200 either way.
-    ``ModelBase.can_follow`` decides who may follow or unfollow (403 otherwise).
+    ``POST`` answers 201 when the follow is new, 200 when it existed; for an object that
+    requires approval it makes a follow request instead and answers 202
+    (``{"following": false, "requested": true}``; 200 when it was pending already). ``DELETE``
+    unfollows, or withdraws a pending request; 200 either way. Every answer has ``following``
+    and ``requested``. ``ModelBase.can_follow`` decides who may follow or unfollow (403 otherwise).
     """
 
     permission_classes = [IsAuthenticated]
-    serializer_class = FollowStateSerializer
+    serializer_class = RequestStateSerializer
     pagination_class = None
     schema = AutoSchema(operation_id_base="Follow", tags=["follows"])
 
@@ -200,23 +206,33 @@ class FollowView(SequereAPIView):
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         _, instance = self.get_target()
-        return Response({"following": api.is_following(self.get_user(), instance)})
+        user = self.get_user()
+        following = api.is_following(user, instance)
+        requested = not following and follow_requests.has_requested(user, instance)
+        return Response({"following": following, "requested": requested})
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         user, instance = self._allowed()
         try:
-            api.follow(user, instance)
+            result = api.follow(user, instance)
         except AlreadyFollowingException:
-            return Response({"following": True})
-        return Response({"following": True}, status=status.HTTP_201_CREATED)
+            return Response({"following": True, "requested": False})
+        except AlreadyRequestedException:
+            return Response({"following": False, "requested": True})
+        if result == REQUESTED:
+            return Response({"following": False, "requested": True}, status=status.HTTP_202_ACCEPTED)
+        return Response({"following": True, "requested": False}, status=status.HTTP_201_CREATED)
 
     def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         user, instance = self._allowed()
         try:
             api.unfollow(user, instance)
         except NotFollowingException:
-            pass
-        return Response({"following": False})
+            try:
+                follow_requests.cancel(user, instance)
+            except FollowRequestNotFoundException:
+                pass
+        return Response({"following": False, "requested": False})
 
 
 class TimelineView(SequereAPIView):

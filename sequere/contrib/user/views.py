@@ -4,7 +4,9 @@ Both answer ``POST`` only, with the fields ``identifier`` (the sequere identifie
 model) and ``object_id`` (its primary key, any type). As in the original django-sequere, the answer
 is JSON counts (200) unless the form names a ``redirect_url`` (or ``next``): then it is a redirect
 there when that URL is on this site, else to the object's page or :attr:`success_url`. Fetch/XHR
-callers (``Accept: application/json``) always get JSON.
+callers (``Accept: application/json``) always get JSON. For an object that requires approval,
+``FollowView`` makes a follow request (JSON ``"requested": true``) and ``UnFollowView`` withdraws
+a pending one.
 """
 
 from __future__ import annotations
@@ -20,14 +22,17 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
-from ... import api
+from ... import api, follow_requests
 from ...base import ModelBase
 from ...exceptions import (
     AlreadyFollowingException,
+    AlreadyRequestedException,
+    FollowRequestNotFoundException,
     InvalidInstanceException,
     NotFollowingException,
     NotRegisteredException,
 )
+from ...follow_results import REQUESTED
 from ...registration import registry
 
 __all__ = ["BaseFollowView", "FollowView", "UnFollowView", "follow_counts"]
@@ -43,17 +48,22 @@ class RequestError(Exception):
         self.status = status
 
 
-def follow_counts(user: Any, instance: Any, identifier: str, following: bool) -> dict[str, Any]:
+def follow_counts(
+    user: Any, instance: Any, identifier: str, following: bool, requested: bool = False
+) -> dict[str, Any]:
     """The JSON body of both views, with the original django-sequere's names::
 
         {"followers_count": 12, "project_followers_count": 0,
-         "followings_count": 3, "project_followings_count": 1, "following": true}
+         "followings_count": 3, "project_followings_count": 1, "following": true,
+         "requested": false}
 
     ``followers_count`` is how many follow the object and ``<identifier>_followers_count`` how many
     of those are of the object's own type (both left out when
     :meth:`~sequere.base.ModelBase.can_view_followers` says no); ``followings_count`` is how many
     objects the user follows and ``<identifier>_followings_count`` how many of the object's type;
-    ``following`` whether the user now follows the object.
+    ``following`` whether the user now follows the object; ``requested`` (added to the
+    original's keys) whether the user's follow request is pending instead (the object requires
+    approval, :doc:`/requests`): then ``following`` is false.
     """
     body: dict[str, Any] = {}
     # the object's followers are its own business: counted only for users who may see them
@@ -63,6 +73,7 @@ def follow_counts(user: Any, instance: Any, identifier: str, following: bool) ->
     body["followings_count"] = api.get_followings_count(user)
     body[f"{identifier}_followings_count"] = api.get_followings_count(user, identifier=identifier)
     body["following"] = following
+    body["requested"] = requested
     return body
 
 
@@ -73,6 +84,8 @@ class BaseFollowView(View):
     http_method_names = ["post"]
     #: Whether the user follows the object once :meth:`apply` returned.
     following_after: bool
+    #: Whether the user's follow request is pending once :meth:`apply` returned.
+    requested_after: bool = False
     #: Where a form is sent when it names no safe ``redirect_url``/``next`` and the object has no
     #: ``get_absolute_url()``.
     success_url = "/"
@@ -100,7 +113,9 @@ class BaseFollowView(View):
             return self.error(str(exc), status=400)
         if redirect_url is not None:
             return HttpResponseRedirect(redirect_url)
-        body = follow_counts(request.user, instance, options.identifier, self.following_after)
+        body = follow_counts(
+            request.user, instance, options.identifier, self.following_after, self.requested_after
+        )
         return JsonResponse(body)
 
     def apply(self, user: Any, instance: Any) -> None:
@@ -180,28 +195,38 @@ def _check_user_registered(user: Any) -> None:
 
 
 class FollowView(BaseFollowView):
-    """The logged-in user follows the object; following it again answers the same counts."""
+    """The logged-in user follows the object (or asks to, when it requires approval); following
+    it again answers the same counts."""
 
     following_after = True
 
     def apply(self, user: Any, instance: Any) -> None:
-        """Follow ``instance``; ignore :class:`~sequere.exceptions.AlreadyFollowingException`."""
+        """Follow ``instance``; ignore :class:`~sequere.exceptions.AlreadyFollowingException` and
+        :class:`~sequere.exceptions.AlreadyRequestedException`."""
         _check_user_registered(user)
         try:
-            api.follow(user, instance)
+            result = api.follow(user, instance)
         except AlreadyFollowingException:
-            pass
+            result = None
+        except AlreadyRequestedException:
+            result = REQUESTED
+        if result == REQUESTED:
+            self.following_after, self.requested_after = False, True
 
 
 class UnFollowView(BaseFollowView):
-    """The logged-in user stops following the object; unfollowing again changes nothing."""
+    """The logged-in user stops following the object, or withdraws a pending follow request;
+    unfollowing again changes nothing."""
 
     following_after = False
 
     def apply(self, user: Any, instance: Any) -> None:
-        """Unfollow ``instance``; ignore :class:`~sequere.exceptions.NotFollowingException`."""
+        """Unfollow ``instance``, else cancel a pending request; ignore that there is neither."""
         _check_user_registered(user)
         try:
             api.unfollow(user, instance)
         except NotFollowingException:
-            pass
+            try:
+                follow_requests.cancel(user, instance)
+            except FollowRequestNotFoundException:
+                pass

@@ -32,16 +32,16 @@ def walk(client, first_url):
 
 def test_follow_unfollow_and_is_following(follow_backend, api, member, project):
     target = url("objects", "project", project.pk, "follow")
-    assert api.get(target).json() == {"following": False}
+    assert api.get(target).json() == {"following": False, "requested": False}
     answer = api.post(target)
-    assert answer.status_code == 201 and answer.json() == {"following": True}
+    assert answer.status_code == 201 and answer.json() == {"following": True, "requested": False}
     assert is_following(member, project)
     again = api.post(target)
-    assert again.status_code == 200 and again.json() == {"following": True}
-    assert api.get(target).json() == {"following": True}
+    assert again.status_code == 200 and again.json() == {"following": True, "requested": False}
+    assert api.get(target).json() == {"following": True, "requested": False}
     assert get_followers_count(project) == 1
     gone = api.delete(target)
-    assert gone.status_code == 200 and gone.json() == {"following": False}
+    assert gone.status_code == 200 and gone.json() == {"following": False, "requested": False}
     assert api.delete(target).status_code == 200
     assert not is_following(member, project)
 

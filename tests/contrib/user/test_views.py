@@ -48,6 +48,7 @@ def test_follow_answers_json_counts(logged_client, member, project):
         "followings_count": 1,  # the user's
         "project_followings_count": 1,
         "following": True,
+        "requested": False,  # added to the original's keys: a pending follow request
     }
     assert is_following(member, project)
 
