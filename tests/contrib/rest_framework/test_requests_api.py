@@ -74,7 +74,10 @@ def test_only_the_account_answers(follow_backend, api, client_of, member, strang
     # the requester cannot approve its own request either
     assert api.post(url("requests", ident(member), member.pk, "approve")).status_code == 400  # itself
     assert get_follow_requests_count(private) == 1 and not is_following(member, private)
-    for method, path in [("get", url("requests")), ("post", url("requests", ident(member), member.pk, "deny"))]:
+    for method, path in [
+        ("get", url("requests")),
+        ("post", url("requests", ident(member), member.pk, "deny")),
+    ]:
         assert getattr(anonymous, method)(path).status_code == 403
     assert get_follow_requests_count(private) == 1
     assert meddler.post(url("requests", "nope", "1", "approve")).status_code == 404
