@@ -27,9 +27,17 @@ class LikeAction(Action):
     verb = "like"
 
 
+#: Private accounts of the demo: following them sends a follow request they approve or deny
+#: (a real site would read a flag of the user's profile instead).
+PRIVATE_ACCOUNTS = frozenset({"erin"})
+
+
 class UserSequere(ModelBase):
     identifier = "user"
     actions = (JoinAction, PostAction, LikeAction)
+
+    def requires_approval(self, instance) -> bool:
+        return instance.username in PRIVATE_ACCOUNTS
 
 
 class ProjectSequere(ModelBase):

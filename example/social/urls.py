@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import request_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,4 +17,6 @@ urlpatterns = [
     path("projects/<slug:slug>/", views.project, name="project"),
     path("projects/<slug:slug>/followers/", views.project_followers, name="project_followers"),
     path("projects/<slug:slug>/like/", views.like, name="like"),
+    path("requests/", request_views.follow_requests, name="follow_requests"),
+    path("requests/<str:username>/<str:answer>/", request_views.answer, name="answer_request"),
 ]

@@ -15,12 +15,13 @@ def test_seed_demo_is_idempotent(seeded, tmp_path):
     after_first = row_counts(db)
     second = manage(db, "seed_demo")
 
-    assert "seed_demo: added 37 people, 4 projects, 42 follows, 6 statuses, 4 likes." in seeded.output
+    assert "seed_demo: added 37 people, 4 projects, 42 follows, 2 requests, 6 statuses, 4 likes." in seeded.output
     assert "nothing to add" in second
     assert "Demo login: demo / demo" in second
     assert row_counts(db) == after_first
     assert after_first["auth_user"] == 37
     assert after_first["sequere_follow"] == 42
+    assert after_first["sequere_follow_request"] == 2  # dave and frank asked erin
     assert after_first["social_status"] == 6
     assert after_first["social_like"] == 4
     # every action is stored once; 37 joins + 6 posts + 4 likes

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from sequere.models import follow, is_following
+from sequere.models import follow, has_requested, is_following
 
 from ...activity import join, like_project, post_status
 from ...models import Like, Project, Status
@@ -52,6 +52,9 @@ FOLLOWS = [
     ("dave", "carol"),
     ("erin", "bob"),
 ]
+#: Pending follow requests to erin, a private account (see sequere_registry.PRIVATE_ACCOUNTS):
+#: log in as erin to approve or deny them on the requests page.
+REQUESTS = [("dave", "erin"), ("frank", "erin")]
 PROJECT_FOLLOWS = [("demo", "sequere"), ("alice", "tiny-feed"), ("bob", "sequere"), ("erin", "loop-station")]
 STATUSES = [
     ("alice", "Shipped the database timeline backend today.", 3 * DAY),
@@ -74,7 +77,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         User = get_user_model()
-        created = {"people": 0, "projects": 0, "follows": 0, "statuses": 0, "likes": 0}
+        created = {"people": 0, "projects": 0, "follows": 0, "requests": 0, "statuses": 0, "likes": 0}
         # One hash for every demo account: hashing is slow on purpose, and these are throwaway.
         password = make_password(DEMO_PASSWORD)
         now = timezone.now()
@@ -109,6 +112,11 @@ class Command(BaseCommand):
                 if not is_following(follower, followed):
                     follow(follower, followed)
                     created["follows"] += 1
+            for username, account in REQUESTS:
+                requester, private = people[username], people[account]
+                if not is_following(requester, private) and not has_requested(requester, private):
+                    follow(requester, private)  # a request: erin approves follows
+                    created["requests"] += 1
             for username, text, age in STATUSES:
                 if not Status.objects.filter(author=people[username], text=text).exists():
                     post_status(people[username], text, at=now - age)

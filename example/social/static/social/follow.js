@@ -54,12 +54,19 @@ document.addEventListener("submit", async (event) => {
     document.querySelectorAll(`form[data-sequere-follow]`).forEach((other) => {
       if (`${other.elements.identifier.value}:${other.elements.object_id.value}` !== key) return;
       other.dataset.following = String(data.following);
-      other.action = data.following ? other.dataset.unfollowUrl : other.dataset.followUrl;
-      const label = data.following ? "Unfollow" : "Follow";
+      // a private account: the follow made a request, which the same button withdraws
+      const requested = Boolean(data.requested);
+      other.dataset.requested = String(requested);
+      const undo = data.following || requested;
+      other.action = undo ? other.dataset.unfollowUrl : other.dataset.followUrl;
+      const label = data.following ? "Unfollow" : requested ? "Requested" : "Follow";
       const otherButton = other.querySelector("button");
       otherButton.textContent = label;
       const aria = otherButton.getAttribute("aria-label");
-      if (aria) otherButton.setAttribute("aria-label", aria.replace(/^(Unfollow|Follow)/, label));
+      if (aria) {
+        const verb = requested ? "Cancel your request to follow" : label;
+        otherButton.setAttribute("aria-label", aria.replace(/^(Unfollow|Follow|Cancel your request to follow)/, verb));
+      }
     });
   } catch (error) {
     form.submit();  // fall back to the plain form post
