@@ -73,3 +73,5 @@ class FollowAdmin(RefsModelAdmin):
                 api.unfollow(follower, followed)
             except NotFollowingException:  # removed meanwhile
                 pass
+
+from .request_admin import FollowRequestAdmin  # noqa: E402, F401  (registers the requests' admin)
