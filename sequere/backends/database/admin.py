@@ -74,4 +74,5 @@ class FollowAdmin(RefsModelAdmin):
             except NotFollowingException:  # removed meanwhile
                 pass
 
+
 from .request_admin import FollowRequestAdmin  # noqa: E402, F401  (registers the requests' admin)
