@@ -162,3 +162,40 @@ def test_follow_with_requests_in_force_is_one_round_trip_per_slot(redis_backend,
     with round_trips() as sent:
         assert follow(fan, account) is REQUESTED
     assert sent[0] == hops
+
+
+def test_approve_racing_cancel_in_threads(redis_backend):
+    """Many requests, each approved and cancelled at the same moment from two threads: exactly
+    one of the two wins each, and what is stored says which."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    backend = redis_backend
+    account = Ref("user", "account")
+    askers = [Ref("user", f"r{i}") for i in range(40)]
+    for i, asker in enumerate(askers):
+        backend.add_request(asker, account, at(i))
+    start = threading.Barrier(2)
+
+    def race(asker):
+        def approve():
+            start.wait()
+            return backend.approve_request(asker, account, at(100))
+
+        def cancel():
+            start.wait()
+            return backend.remove_request(asker, account)
+
+        with ThreadPoolExecutor(2) as pool:
+            approved, cancelled = pool.submit(approve), pool.submit(cancel)
+            return approved.result(), cancelled.result()
+
+    outcomes = [race(asker) for asker in askers]
+    for asker, (approved, cancelled) in zip(askers, outcomes, strict=True):
+        assert (approved == APPROVED) != cancelled, (asker, approved, cancelled)
+        assert approved in (APPROVED, MISSING)
+        assert backend.exists(asker, account) is (approved == APPROVED)
+        assert not backend.request_exists(asker, account)
+    assert backend.count(REQUESTS, account) == 0
+    assert sum(backend.count(SENT_REQUESTS, asker) for asker in askers) == 0
+    assert backend.count(FOLLOWERS, account) == sum(a == APPROVED for a, _ in outcomes)
