@@ -8,10 +8,10 @@ Register models in a ``sequere_registry.py`` module of their app::
 
 from __future__ import annotations
 
-from .follow_results import FOLLOWED, REQUESTED
+from .follow_results import REQUESTED
 from .registration import registry
 
-__all__ = ["autodiscover", "register", "registry", "FOLLOWED", "REQUESTED", "__version__"]
+__all__ = ["autodiscover", "register", "registry", "REQUESTED", "__version__"]
 
 __version__ = "1.0.0.dev0"
 

@@ -15,7 +15,7 @@ from .exceptions import (
     NotFollowingException,
     OutcomeUnknownException,
 )
-from .follow_results import FOLLOWED, FollowResult
+from .follow_results import FollowResult
 from .outbox import recording
 from .refs import Ref
 from .registration import registry
@@ -51,12 +51,10 @@ def _identifier(identifier: Any) -> str | None:
 def follow(from_instance: Any, to_instance: Any) -> FollowResult | None:
     """Make ``from_instance`` follow ``to_instance`` and send :data:`~sequere.signals.followed`.
 
-    Returns :data:`~sequere.FOLLOWED`; or, when ``to_instance``'s
-    :meth:`~sequere.base.ModelBase.requires_approval` says True, stores a pending follow
+    Returns ``None``, as the original package did; but when ``to_instance``'s
+    :meth:`~sequere.base.ModelBase.requires_approval` says True, it stores a pending follow
     request instead and returns :data:`~sequere.REQUESTED` (see :mod:`sequere.follow_requests`;
-    :class:`~sequere.exceptions.AlreadyRequestedException` while one is pending). ``None`` when
-    nothing changed (``SEQUERE_FAIL_SILENTLY``). Callers that ignored the original package's
-    ``None`` need no change.
+    :class:`~sequere.exceptions.AlreadyRequestedException` while one is pending).
 
     Raises :class:`~sequere.exceptions.AlreadyFollowingException` if it already does (a no-op
     when ``SEQUERE_FAIL_SILENTLY = True``). The edge and the derived work of the signal's receivers
@@ -93,7 +91,7 @@ def follow(from_instance: Any, to_instance: Any) -> FollowResult | None:
             f"{from_instance!r} already follows {to_instance!r}; check is_following() first or "
             "set SEQUERE_FAIL_SILENTLY = True to ignore repeated follows."
         )
-    return FOLLOWED if added else None
+    return None
 
 
 def unfollow(from_instance: Any, to_instance: Any) -> None:

@@ -30,7 +30,7 @@ from .async_results import AsyncFollowList
 from .backends import FOLLOWERS, FOLLOWINGS, FRIENDS, get_backend
 from .conf import sequere_settings
 from .exceptions import AlreadyFollowingException, NotFollowingException, OutcomeUnknownException
-from .follow_results import FOLLOWED, FollowResult
+from .follow_results import FollowResult
 from .registration import registry
 from .signals import followed, unfollowed
 
@@ -87,7 +87,7 @@ async def afollow(from_instance: Any, to_instance: Any) -> FollowResult | None:
             f"{from_instance!r} already follows {to_instance!r}; check ais_following() first or "
             "set SEQUERE_FAIL_SILENTLY = True to ignore repeated follows."
         )
-    return FOLLOWED if added else None
+    return None
 
 
 async def aunfollow(from_instance: Any, to_instance: Any) -> None:

@@ -2,10 +2,11 @@
 
 An account whose :meth:`~sequere.base.ModelBase.requires_approval` says True approves its
 follows: :func:`~sequere.models.follow` stores a pending request instead of the edge and answers
-:data:`~sequere.REQUESTED`. The account approves it (the edge is made, ``follow_approved`` then
-``followed`` sent, so the timeline import runs as after a follow) or denies it; the requester may
-cancel it. Pending requests are not follows: follower, following and friend lists and counts
-leave them out, and :func:`~sequere.models.is_following` says False.
+:data:`~sequere.REQUESTED` (a plain follow answers ``None``). The account approves it (the edge
+is made, ``follow_approved`` then ``followed`` sent, so the timeline import runs as after a
+follow) or denies it; the requester may cancel it. Pending requests are not follows: follower,
+following and friend lists and counts leave them out, and :func:`~sequere.models.is_following`
+says False.
 
 Argument order reads as a sentence: ``approve(account, requester)`` ("the account approves
 the requester"), ``deny(account, requester)``, ``cancel(requester, account)``.
@@ -56,10 +57,11 @@ def requires_approval(instance: Any) -> bool:
 def request(from_instance: Any, to_instance: Any, from_ref: Ref, to_ref: Ref) -> FollowResult | None:
     """What :func:`~sequere.models.follow` does for an account that requires approval.
 
-    One write (one SQL statement; one round trip, one per slot on a cluster). Raises
-    :class:`AlreadyFollowingException` when the edge exists and
-    :class:`AlreadyRequestedException` when a request is pending (``None`` and no change with
-    ``SEQUERE_FAIL_SILENTLY``).
+    One write (one SQL statement; one round trip, one per slot on a cluster). Returns
+    :data:`~sequere.REQUESTED`. Raises :class:`AlreadyFollowingException` when the edge exists
+    and :class:`AlreadyRequestedException` when a request is pending; with
+    ``SEQUERE_FAIL_SILENTLY`` nothing changes and it returns what is in force (``None`` for the
+    follow, :data:`~sequere.REQUESTED` for the pending request).
     """
     created_at = timezone.now()
     backend = get_backend()
@@ -78,7 +80,7 @@ def request(from_instance: Any, to_instance: Any, from_ref: Ref, to_ref: Ref) ->
     if outcome == ADDED:
         return REQUESTED
     if sequere_settings.FAIL_SILENTLY:
-        return None
+        return None if outcome == FOLLOWING else REQUESTED
     if outcome == FOLLOWING:
         raise AlreadyFollowingException(
             f"{from_instance!r} already follows {to_instance!r}; check is_following() first or "

@@ -1,25 +1,25 @@
-"""What :func:`sequere.models.follow` answers: :data:`FOLLOWED` or :data:`REQUESTED`."""
+"""What :func:`sequere.models.follow` answers: :data:`REQUESTED` for a follow request."""
 
 from __future__ import annotations
 
 from enum import Enum
 
-__all__ = ["FollowResult", "FOLLOWED", "REQUESTED"]
+__all__ = ["FollowResult", "REQUESTED"]
 
 
 class FollowResult(str, Enum):
-    """The change a :func:`~sequere.models.follow` call made; a ``str``, so it compares with
-    ``"followed"``/``"requested"`` and goes into JSON as that string. Both are truthy; a call
-    that changed nothing (only with ``SEQUERE_FAIL_SILENTLY = True``) answers ``None``."""
+    """What a :func:`~sequere.models.follow` call left, when it is not a follow.
 
-    #: the edge was made: ``from_instance`` follows ``to_instance`` now
-    FOLLOWED = "followed"
-    #: ``to_instance`` requires approval: a pending follow request was stored instead
+    A ``str``: it compares with ``"requested"`` and goes into JSON as that string; truthy.
+    ``follow()`` answers ``None`` when it followed, as the original package did (so the README's
+    sessions print nothing), and :data:`REQUESTED` when the object requires approval.
+    """
+
+    #: ``to_instance`` requires approval: a follow request is pending instead of a follow
     REQUESTED = "requested"
 
     def __str__(self) -> str:
         return self.value
 
 
-FOLLOWED = FollowResult.FOLLOWED
 REQUESTED = FollowResult.REQUESTED

@@ -13,7 +13,7 @@ class SequereMixin:
     """Add to a registered model: ``user.follow(project)``, ``project.get_followers()``..."""
 
     def follow(self, instance: Any) -> FollowResult | None:
-        """Follow ``instance``, or ask to (see :func:`sequere.models.follow`)."""
+        """Follow ``instance`` (None), or ask to (``REQUESTED``); see :func:`sequere.models.follow`."""
         return api.follow(self, instance)
 
     def unfollow(self, instance: Any) -> None:

@@ -42,7 +42,7 @@ from .follow_requests import (
     get_sent_requests_count,
     has_requested,
 )
-from .follow_results import FOLLOWED, REQUESTED
+from .follow_results import REQUESTED
 from .outbox import PendingJob  # noqa: F401  (the app's model: Django finds it here)
 
 __all__ = [
@@ -72,6 +72,5 @@ __all__ = [
     "approve",
     "deny",
     "cancel",
-    "FOLLOWED",
     "REQUESTED",
 ]

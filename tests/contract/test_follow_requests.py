@@ -19,7 +19,6 @@ from sequere.exceptions import (
     SequereException,
 )
 from sequere.models import (
-    FOLLOWED,
     REQUESTED,
     approve,
     cancel,
@@ -99,10 +98,11 @@ def recorder():
     rec.close()
 
 
-def test_follow_of_a_public_account_answers_followed(fan):
+def test_follow_of_a_public_account_answers_none_as_the_original(fan, private):
     other = User.objects.create(username="public")
-    assert follow(fan, other) == FOLLOWED == sequere.FOLLOWED == "followed"
-    assert bool(FOLLOWED) and bool(REQUESTED)
+    assert follow(fan, other) is None
+    assert follow(fan, private) is REQUESTED is sequere.REQUESTED
+    assert REQUESTED == "requested" and bool(REQUESTED)
 
 
 def test_request_then_approve(private, fan, recorder):
@@ -175,8 +175,10 @@ def test_repeated_request_raises_and_changes_nothing(private, fan, recorder):
 def test_repeated_request_with_fail_silently(settings, private, fan):
     settings.SEQUERE_FAIL_SILENTLY = True
     assert follow(fan, private) is REQUESTED
-    assert follow(fan, private) is None
+    assert follow(fan, private) is REQUESTED  # what is in force; nothing changed
     assert get_follow_requests_count(private) == 1
+    approve(private, fan)
+    assert follow(fan, private) is None  # following: as a repeated plain follow
 
 
 def test_request_while_following_raises(private, fan):
@@ -253,7 +255,8 @@ def test_account_that_stops_requiring_approval_keeps_its_requests(private, fan, 
     private.is_private = False
     assert get_follow_requests_count(private) == 1
     other = User.objects.create(username="other")
-    assert follow(other, private) is FOLLOWED  # new follows go straight through
+    assert follow(other, private) is None  # new follows go straight through
+    assert is_following(other, private)
     approve(private, fan)  # and the pending one can still be approved
     assert is_following(fan, private)
 

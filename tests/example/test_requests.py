@@ -35,6 +35,11 @@ def test_following_erin_sends_a_request_she_approves(example_site):
 
     erin = Browser(example_site.url)
     erin.log_in("erin", "demo")
+    _, _, own = erin.get("/people/erin/")
+    assert (
+        'id="follow-requests-link" href="/requests/"' in own
+        or 'href="/requests/" id="follow-requests-link"' in own
+    )
     _, _, page = erin.get("/requests/")
     asked = re.findall(r'data-requester="([^"]+)"', page)
     assert asked[0] == name  # newest first
