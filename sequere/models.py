@@ -32,6 +32,16 @@ from .async_api import (
     ais_following,
     aunfollow,
 )
+from .async_follow_requests import (
+    aapprove,
+    acancel,
+    adeny,
+    aget_follow_requests,
+    aget_follow_requests_count,
+    aget_sent_requests,
+    aget_sent_requests_count,
+    ahas_requested,
+)
 from .follow_requests import (
     approve,
     cancel,
@@ -73,4 +83,12 @@ __all__ = [
     "deny",
     "cancel",
     "REQUESTED",
+    "aget_follow_requests",
+    "aget_follow_requests_count",
+    "aget_sent_requests",
+    "aget_sent_requests_count",
+    "ahas_requested",
+    "aapprove",
+    "adeny",
+    "acancel",
 ]

@@ -240,6 +240,10 @@ class BaseBackend(abc.ABC):
         """Whether ``from_ref``'s request to follow ``to_ref`` is pending."""
         raise NotImplementedError(f"{type(self).__name__} does not store follow requests.")
 
+    async def arequest_exists(self, from_ref: Ref, to_ref: Ref) -> bool:
+        """:meth:`request_exists`, awaited (default: in a worker thread)."""
+        return await sync_to_async(self.request_exists)(from_ref, to_ref)
+
     def iter_refs(self, kind: str, ref: Ref, chunk_size: int = 100) -> Iterator[list[Ref]]:
         """Every ref of ``ref``'s ``kind`` list, oldest first, in lists of ``chunk_size``.
 

@@ -200,6 +200,13 @@ class RequestMethods:
         with self.link.errors:
             return self.link.client.zscore(key, from_ref.object_id) is not None
 
+    async def arequest_exists(self: RedisBackend, from_ref: Ref, to_ref: Ref) -> bool:
+        """One ``ZSCORE``, awaited (``redis.asyncio``)."""
+        link = await self.alink()
+        key = self._request_keys(from_ref, to_ref)["followed_requests"]
+        with link.errors:
+            return await link.client.zscore(key, from_ref.object_id) is not None
+
     def remove_requests_of(self: RedisBackend, ref: Ref, identifiers: list[str]) -> None:
         """Drop every pending request from or to ``ref`` from the other sides (it was deleted);
         ``ref``'s own request sets go with its other keys."""
