@@ -6,6 +6,8 @@ drops, its own PostgreSQL database like ``make bench``), or through ``make bench
 
 * ``follow()`` per second through the public API on one connection, divided by redis-py ``PING``
   per second on that same connection (target ≥ 0.6: a follow costs little more than a round trip);
+  the same for ``follow()`` of a private account (a follow request, target ≥ 0.6) and
+  ``approve()`` (target ≥ 0.5);
 * Redis memory per follow edge (``INFO memory`` ``used_memory`` delta) for 20,000 resources and
   200,000 random edges, beside the seed README's layout (32-hex uid members, four sorted sets and
   four counters per edge) written to the same server, and beside the 307 B/edge quoted for it;
@@ -74,6 +76,51 @@ def follow_rate_row() -> dict:
         target=0.6,
         note="one EVALSHA per follow",
     )
+
+
+def request_rate_rows() -> list[dict]:
+    """follow() of an account that requires approval (a follow request) and approve(), per second,
+    public API, one connection, each beside PING per second on it (one round trip each)."""
+    from django.contrib.auth.models import User
+    from django.test.utils import override_settings
+
+    from sequere.models import approve, follow
+    from sequere.redis.clients import get_client
+    from sequere.registration import registry
+
+    askers, accounts = _users("rq-a-", 60), _users("rq-p-", 40)
+    options = registry.get(User)
+    asks = [(a, b) for a in askers for b in accounts]
+    pairs, answers = iter(asks), iter([(b, a) for a, b in asks])
+    options.requires_approval = lambda instance: instance.username.startswith("rq-p-")
+    with override_settings(SEQUERE_BACKEND_CLASS=REDIS_BACKEND, SEQUERE_REDIS_PREFIX="bench:rq:"):
+        client = get_client("follow")
+        try:
+            asked, ping = compare(lambda: follow(*next(pairs)), client.ping, number=FOLLOWS_PER_ROUND // 4)
+            approved, ping2 = compare(
+                lambda: approve(*next(answers)), client.ping, number=FOLLOWS_PER_ROUND // 4
+            )
+        finally:
+            del options.requires_approval
+            _drop_prefix(client, "bench:rq:")
+    return [
+        rate_row(
+            "follow() of a private account (a request), per PING [sequere redis]",
+            asked,
+            ping,
+            baseline_name="redis-py PING",
+            target=0.6,
+            note="one EVALSHA per request",
+        ),
+        rate_row(
+            "approve() of a request, per PING [sequere redis]",
+            approved,
+            ping2,
+            baseline_name="redis-py PING",
+            target=0.5,
+            note="one EVALSHA: request removed, edge added",
+        ),
+    ]
 
 
 def random_edges(seed: int = 20261127) -> list[tuple[int, int, int]]:
@@ -237,7 +284,7 @@ def _time(fn: Any) -> float:
 
 def run() -> list[dict]:
     """Every row of this module (Django set up on ``bench.settings``, its Redis running)."""
-    return [follow_rate_row(), *memory_rows(), *page_rows()]
+    return [follow_rate_row(), *request_rate_rows(), *memory_rows(), *page_rows()]
 
 
 def main() -> int:
