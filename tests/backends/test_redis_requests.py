@@ -199,3 +199,25 @@ def test_approve_racing_cancel_in_threads(redis_backend):
     assert backend.count(REQUESTS, account) == 0
     assert sum(backend.count(SENT_REQUESTS, asker) for asker in askers) == 0
     assert backend.count(FOLLOWERS, account) == sum(a == APPROVED for a, _ in outcomes)
+
+
+def test_audit_finds_and_repairs_request_halves(redis_backend):
+    backend = redis_backend
+    C, D = Ref("user", "c"), Ref("project", "d")
+    backend.add_request(A, B, at(1))
+    backend.add_request(C, B, at(2))
+    backend.add_request(A, D, at(3))
+    assert backend.audit() == {"checked": 3, "problems": [], "fixed": 0}
+    client, keys = backend.client, backend.keys
+    client.zrem(keys.key(C, SENT_REQUESTS_CODE, "user"), "b")  # the sent half lost
+    client.zadd(keys.key(A, SENT_REQUESTS_CODE, "project"), {"d": to_micros(at(9))})  # another date
+    client.zadd(keys.key(C, SENT_REQUESTS_CODE, "project"), {"d": to_micros(at(4))})  # never received
+    report = backend.audit()
+    assert report["fixed"] == 0 and len(report["problems"]) == 3, report
+    assert any("user:c to follow user:b is missing" in p for p in report["problems"])
+    assert any("user:a to follow project:d is dated otherwise" in p for p in report["problems"])
+    assert any("user:c lists a request to follow project:d" in p for p in report["problems"])
+    assert backend.audit(fix=True)["fixed"] == 3
+    assert backend.audit() == {"checked": 3, "problems": [], "fixed": 0}
+    assert backend.count(SENT_REQUESTS, C) == 1
+    assert [e.created_at for e in backend.fetch(SENT_REQUESTS, A, identifier="project")] == [at(3)]

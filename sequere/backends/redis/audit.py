@@ -12,7 +12,8 @@ follower's half deciding as it does for the result of ``follow()`` and ``unfollo
 * a friends set that is not the intersection of the resource's followers and followings (with
   the later date of the two). Repair: ``ZINTERSTORE ... AGGREGATE MAX`` on the resource's slot;
 * on Redis Cluster, tombstones older than ``SEQUERE_REDIS_TOMBSTONE_LIFETIME``
-  (:mod:`sequere.backends.redis.cluster`). Repair: they are swept.
+  (:mod:`sequere.backends.redis.cluster`). Repair: they are swept;
+* follow requests whose two halves disagree (:mod:`.request_audit`).
 
 Every repair of an edge's halves is one ``lua/mirror.lua`` call on the followed's slot, and on
 a cluster also copies the follower's tombstone of that edge to the followed's half, so later
@@ -32,6 +33,7 @@ from ...refs import Ref
 from . import scripts
 from .cluster import ClusterWrites
 from .keys import FOLLOWERS_CODE, FOLLOWINGS_CODE, FRIENDS_CODE, TOMBSTONE_CODES, KeyBuilder
+from .request_audit import check_requests
 from .single import SingleRedisWrites
 
 #: Problems listed in full in the report; beyond it only their number is added.
@@ -198,4 +200,5 @@ def audit_store(store: Store, *, fix: bool = False) -> dict[str, Any]:
     check_halves(store, FOLLOWERS_CODE, fix, report)
     check_friends(store, fix, report)
     check_tombstones(store, fix, report)
+    check_requests(store, fix, report)
     return report.as_dict()

@@ -40,6 +40,7 @@ TOMBSTONE_CODES = (TOMBSTONES_CODE + FOLLOWERS_CODE, TOMBSTONES_CODE + FOLLOWING
 #: Pending follow requests: received (``ri``) and sent (``ro``); see :mod:`.requests`.
 REQUESTS_CODE = "ri"
 SENT_REQUESTS_CODE = "ro"
+REQUEST_CODES = (REQUESTS_CODE, SENT_REQUESTS_CODE)
 #: Prefix of the outcome marker code of a list: ``ui`` for the followers, ``uo`` for the followings.
 MARKER_CODE = "u"
 
@@ -86,7 +87,7 @@ class KeyBuilder:
         return [f"{stem}{code}:{escape(identifier)}" for identifier in identifiers]
 
     def pattern(self, code: str = "*") -> str:
-        """A ``SCAN MATCH`` pattern for every key of kind ``code`` (i/o/m/ti/to) under this prefix."""
+        """A ``SCAN MATCH`` pattern for every key of kind ``code`` (i/o/m/ti/to/ri/ro) under this prefix."""
         return f"{glob_literal(self.prefix)}{{*}}:{code}:*"
 
     def parse(self, key: str) -> tuple[Ref, str, str]:
@@ -97,7 +98,7 @@ class KeyBuilder:
         tag, sep, rest = body.partition("}:")
         identifier, colon, object_id = tag.partition(":")
         code, colon2, other = rest.partition(":")
-        known = code in CODES or code in TOMBSTONE_CODES
+        known = code in CODES or code in TOMBSTONE_CODES or code in REQUEST_CODES
         if not (sep and colon and colon2 and known) or ":" in other or "}" in tag:
             raise ValueError(f"{key!r} is not a sequere key under prefix {self.prefix!r}")
         return Ref(unescape(identifier), unescape(object_id)), code, unescape(other)
