@@ -81,8 +81,7 @@ async def afollow(from_instance: Any, to_instance: Any) -> FollowResult | None:
             )
         return added
 
-    added = await shielded(work())
-    if not added and not sequere_settings.FAIL_SILENTLY:
+    if not await shielded(work()) and not sequere_settings.FAIL_SILENTLY:
         raise AlreadyFollowingException(
             f"{from_instance!r} already follows {to_instance!r}; check ais_following() first or "
             "set SEQUERE_FAIL_SILENTLY = True to ignore repeated follows."
