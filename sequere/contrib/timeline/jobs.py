@@ -188,12 +188,16 @@ def import_actions(owner: Sequence[str], source: Sequence[str], copy: bool = Tru
     """
     owner_ref, source_ref = _ref(owner), _ref(source)
     since = now_micros()
+    backend = get_timeline_backend()
+    mode = backend.get_pull_mode(source_ref)
+    if mode is None and not copy:
+        # nothing to pull or copy; a pushed source that has crossed the limit since is moved by
+        # its next save (dispatch checks), so a follow costs no follower count here
+        return 0
     if not get_backend().exists(owner_ref, source_ref):
         return 0
-    backend = get_timeline_backend()
     populate = int(sequere_settings.TIMELINE_POPULATE_RANGE)
     written = 0
-    mode = backend.get_pull_mode(source_ref)
     if mode is not None:
         # pulled: merge from where an import would have started (or from now, without import)
         cutoff = since
