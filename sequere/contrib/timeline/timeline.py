@@ -188,6 +188,7 @@ class Timeline:
             change.undo = lambda: backend.delete(record, self.ref)
             if public:
                 enqueue(jobs.dispatch, record=record.to_dict())
+        signals.send_delivered(backend, record, [self.ref])
         action.id = record.id
         signals.post_save.send(sender=sender, instance=self.instance, timeline=self, action=action)
         return action

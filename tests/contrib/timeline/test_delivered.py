@@ -1,0 +1,70 @@
+"""The ``delivered`` signal: once per fan-out chunk and once for the saver's own timelines, on
+every timeline backend; never for a chunk that wrote nothing new (a retried job)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from sequere.contrib.timeline import Timeline, jobs
+from sequere.contrib.timeline.backends import get_timeline_backend
+from sequere.contrib.timeline.signals import delivered
+from sequere.models import follow
+from sequere.registration import registry
+from tests.testapp.models import User
+from tests.testapp.sequere_registry import JoinAction
+
+pytestmark = pytest.mark.usefixtures("timeline", "follow_backend")
+
+
+@pytest.fixture
+def sent():
+    calls = []
+
+    def receiver(sender, owners, record, via, **kwargs):
+        calls.append((sender, list(owners), record, via))
+
+    delivered.connect(receiver)
+    yield calls
+    delivered.disconnect(receiver)
+
+
+def test_once_per_chunk_and_once_for_the_saver(thoas, settings, sent):
+    settings.SEQUERE_TIMELINE_DISPATCH_RANGE = 10
+    followers = User.objects.bulk_create([User(username=f"f{i}") for i in range(25)])
+    for user in followers:
+        follow(user, thoas)
+    saved = Timeline(thoas).save(JoinAction(actor=thoas))
+    assert sorted(len(owners) for _, owners, _, _ in sent) == [1, 5, 10, 10]
+    chunks = [owners for _, owners, _, _ in sent if owners != [registry.get_ref(thoas)]]
+    assert len(chunks) == 3
+    assert {ref for owners in chunks for ref in owners} == {registry.get_ref(u) for u in followers}
+    assert all(sender is JoinAction and record.id == saved.id and via is None for sender, _, record, via in sent)
+
+
+def test_not_sent_for_a_chunk_that_wrote_nothing_new(thoas, sent):
+    followers = User.objects.bulk_create([User(username=f"f{i}") for i in range(3)])
+    for user in followers:
+        follow(user, thoas)
+    saved = Timeline(thoas).save(JoinAction(actor=thoas))
+    assert len(sent) == 2
+    record = get_timeline_backend().get_records([saved.id])[saved.id].to_dict()
+    owners = [list(registry.get_ref(u)) for u in followers]
+    # the redelivered chunk, and the whole dispatch again: written (idempotently), nothing new
+    assert jobs.deliver(record, owners, since=0) == 3
+    assert jobs.dispatch(record) == 3
+    assert len(sent) == 2
+    # one new owner in the chunk: it is sent again
+    late = User.objects.create(username="late")
+    assert jobs.deliver(record, [*owners, list(registry.get_ref(late))], since=0) == 4
+    assert len(sent) == 3 and len(sent[-1][1]) == 4
+
+
+def test_sent_once_the_transaction_commits(thoas, sent, timeline):
+    follow(User.objects.create(username="reader"), thoas)
+    with transaction.atomic():
+        Timeline(thoas).save(JoinAction(actor=thoas))
+        if timeline.name == "database":  # its writes are not visible before the commit
+            assert sent == []
+    assert len(sent) == 2
+    assert transaction.get_autocommit()
