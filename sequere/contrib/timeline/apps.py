@@ -23,8 +23,8 @@ class TimelineConfig(AppConfig):
         from .checks import check_timeline
         from .fanout import runner
         from .live import publish
-        from .signals import delivered
         from .receivers import on_followed, on_forgotten, on_unfollowed
+        from .signals import delivered
 
         checks.register(check_timeline)
         register_store("timeline", get_timeline_backend)

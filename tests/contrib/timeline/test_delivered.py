@@ -39,7 +39,9 @@ def test_once_per_chunk_and_once_for_the_saver(thoas, settings, sent):
     chunks = [owners for _, owners, _, _ in sent if owners != [registry.get_ref(thoas)]]
     assert len(chunks) == 3
     assert {ref for owners in chunks for ref in owners} == {registry.get_ref(u) for u in followers}
-    assert all(sender is JoinAction and record.id == saved.id and via is None for sender, _, record, via in sent)
+    assert all(
+        sender is JoinAction and record.id == saved.id and via is None for sender, _, record, via in sent
+    )
 
 
 def test_not_sent_for_a_chunk_that_wrote_nothing_new(thoas, sent):
