@@ -157,7 +157,8 @@ class Hub:
                 await reader
         if pubsub is not None:
             with contextlib.suppress(Exception):
-                await pubsub.aclose()
+                # aclose() from redis-py 5.0.1 on; reset() (the same) before
+                await (getattr(pubsub, "aclose", None) or pubsub.reset)()
 
     async def _read(self) -> None:
         pubsub = self.pubsub

@@ -70,3 +70,18 @@ def test_sent_once_the_transaction_commits(thoas, sent, timeline):
             assert sent == []
     assert len(sent) == 2
     assert transaction.get_autocommit()
+
+
+def test_cursor_at_an_action_pages_on_from_it(thoas):
+    timeline = Timeline(thoas)
+    saved = [timeline.save(JoinAction(actor=thoas)) for _ in range(3)]
+    newest_first = timeline.get_private(desc=True)
+    assert [a.id for a in newest_first.page(after=newest_first.cursor_at(saved[2]))] == [
+        saved[1].id,
+        saved[0].id,
+    ]
+    oldest_first = timeline.get_private()
+    assert [a.id for a in oldest_first.page(after=oldest_first.cursor_at(saved[0]))] == [
+        saved[1].id,
+        saved[2].id,
+    ]
