@@ -110,6 +110,7 @@ def next_event(stream, kind: str) -> dict[str, str]:
     params=[
         pytest.param("poll", id="database-poll"),
         pytest.param("redis", id="redis-pubsub", marks=pytest.mark.redis),
+        pytest.param("cluster", id="redis-cluster-sharded", marks=[pytest.mark.redis, pytest.mark.cluster]),
     ]
 )
 def site(request, tmp_path):
@@ -118,7 +119,7 @@ def site(request, tmp_path):
         "PYTHONPATH": str(ROOT),
         "DJANGO_SETTINGS_MODULE": "tests.live_site.settings",
         "SEQUERE_LIVE_DB": str(tmp_path / "live.sqlite3"),
-        "SEQUERE_LIVE_TRANSPORT": request.param,
+        "SEQUERE_LIVE_TRANSPORT": "poll" if request.param == "poll" else "redis",
         "SEQUERE_LIVE_HEARTBEAT": "1",
     }
     client = None
@@ -126,8 +127,15 @@ def site(request, tmp_path):
         import redis
 
         env["SEQUERE_LIVE_REDIS"] = request.getfixturevalue("redis_url")
-        env["SEQUERE_LIVE_PREFIX"] = f"sequere-live:{uuid.uuid4().hex[:12]}:timeline"
         client = redis.Redis.from_url(env["SEQUERE_LIVE_REDIS"], decode_responses=True)
+    elif request.param == "cluster":
+        import redis
+
+        cluster = request.getfixturevalue("redis_cluster")
+        env["SEQUERE_LIVE_REDIS"] = cluster.url
+        host, port = cluster.startup_nodes[0]
+        client = redis.RedisCluster(host=host, port=port, decode_responses=True)
+    env["SEQUERE_LIVE_PREFIX"] = f"sequere-live:{uuid.uuid4().hex[:12]}:timeline"
     served = Site(env)
     served.transport, served.redis = request.param, client
     try:
@@ -142,6 +150,24 @@ def site(request, tmp_path):
 
 def channel(site) -> str:
     return f"{site.env['SEQUERE_LIVE_PREFIX']}:{{{site.reader[0]}:{site.reader[1]}}}:live"
+
+
+def subscribers(site) -> int:
+    """How many subscribe to the reader's channel (sharded channels on the cluster's shard)."""
+    if site.transport == "cluster":
+        node = site.redis.get_node_from_key(channel(site))
+        return dict(site.redis.pubsub_shardnumsub(channel(site), target_nodes=node))[channel(site)]
+    return site.redis.pubsub_numsub(channel(site))[0][1]
+
+
+def listen(site):
+    if site.transport == "cluster":
+        listener = site.redis.pubsub()
+        listener.ssubscribe(channel(site))
+        return listener, lambda: listener.get_sharded_message(ignore_subscribe_messages=True, timeout=0.5)
+    listener = site.redis.pubsub(ignore_subscribe_messages=True)
+    listener.subscribe(channel(site))
+    return listener, lambda: listener.get_message(timeout=0.5)
 
 
 def wait_for(predicate, what: str, timeout: float = 10.0) -> None:
@@ -159,15 +185,14 @@ def test_a_saved_action_arrives_as_an_event(site):
         assert json.loads(next_event(stream, "unread")["data"]) == {"unread_count": 0}
         listener = None
         if site.redis is not None:  # subscribed before the first read; the test listens too
-            wait_for(lambda: site.redis.pubsub_numsub(channel(site))[0][1] == 1, "the subscription")
-            listener = site.redis.pubsub(ignore_subscribe_messages=True)
-            listener.subscribe(channel(site))
+            wait_for(lambda: subscribers(site) == 1, "the subscription")
+            listener, receive = listen(site)
         action_id = site.cli("save", "hello")
         if listener is not None:  # the fan-out published the action id on the reader's channel
             message = None
             deadline = time.monotonic() + 5
             while message is None and time.monotonic() < deadline:
-                message = listener.get_message(timeout=0.5)
+                message = receive()
             listener.close()
             assert message is not None and message["data"] == action_id
         event = next_event(stream, "action")
@@ -179,7 +204,7 @@ def test_a_saved_action_arrives_as_an_event(site):
         # a keep-alive comment at each quiet heartbeat (1 s here)
         assert next(e for e in stream if "comment" in e) == {"comment": "keep-alive"}
     if site.redis is not None:  # the client left: its subscription and connection go too
-        wait_for(lambda: site.redis.pubsub_numsub(channel(site))[0][1] == 0, "the unsubscription")
+        wait_for(lambda: subscribers(site) == 0, "the unsubscription")
 
 
 def test_last_event_id_resumes_after_that_entry(site):

@@ -1,0 +1,67 @@
+"""The live feed endpoint in process: what one read sends (under WSGI the view sends one read and
+ends, the browser reconnecting with ``Last-Event-ID``), on every timeline backend.
+
+Streaming under a real ASGI server, pub/sub and disconnects: tests/contrib/timeline/test_live_asgi.py.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import pytest
+
+from sequere.contrib.timeline import Timeline
+from sequere.models import follow
+from tests.contrib.rest_framework.conftest import url
+from tests.testapp.models import User
+from tests.testapp.sequere_registry import JoinAction, LikeAction
+
+LIVE = url("timeline", "live")
+
+
+def read(client, **headers) -> list[dict]:
+    response = client.get(LIVE, **headers)
+    assert response.status_code == 200 and response["Content-Type"] == "text/event-stream"
+    assert response["Cache-Control"] == "no-cache"
+    with warnings.catch_warnings():  # Django warns that WSGI consumes the async iterator whole
+        warnings.simplefilter("ignore")
+        text = b"".join(response).decode()  # as the WSGI handler iterates it
+    events = []
+    for block in text.split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if not line.startswith(":"))
+        if fields:
+            events.append(fields)
+    return events
+
+
+def test_one_read_under_wsgi_and_resume(timeline, django_capture_on_commit_callbacks, client_of, member):
+    thoas = User.objects.create(username="thoas")
+    follow(member, thoas)
+    client = client_of(member)
+    first = Timeline(thoas).save(JoinAction(actor=thoas))
+    events = read(client)
+    # no Last-Event-ID: the feed starts after the newest entry, and sends the unread count
+    assert events == [{"retry": "3000"}, {"event": "unread", "data": '{"unread_count": 1}'}]
+    cursor = Timeline(member).get_private().cursor_at(first)
+    liked = [Timeline(thoas).save(LikeAction(actor=thoas, note=i)) for i in range(2)]
+    events = read(client, HTTP_LAST_EVENT_ID=cursor)
+    actions = [e for e in events if e.get("event") == "action"]
+    assert [json.loads(e["data"])["id"] for e in actions] == [a.id for a in liked]
+    data = json.loads(actions[0]["data"])
+    assert data["verb"] == "like" and data["data"] == {"note": 0}
+    assert data["actor"] == {"identifier": "user", "id": str(thoas.pk), "display": "thoas"}
+    assert events[-1] == {"event": "unread", "data": '{"unread_count": 3}'}
+    # each id resumes after its entry
+    again = read(client, HTTP_LAST_EVENT_ID=actions[0]["id"])
+    assert [json.loads(e["data"])["id"] for e in again if e.get("event") == "action"] == [liked[1].id]
+    # ?last_event_id= does the same for a first connection (a page resuming after what it shows)
+    by_query = client.get(LIVE, {"last_event_id": actions[1]["id"]})
+    assert by_query.status_code == 200
+
+
+@pytest.mark.django_db
+def test_anonymous_and_wrong_method(anonymous, client_of, member):
+    response = anonymous.get(LIVE)
+    assert response.status_code == 403 and "detail" in response.json()
+    assert client_of(member).post(LIVE).status_code == 405
