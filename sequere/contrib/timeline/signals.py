@@ -44,6 +44,7 @@ pre_save = Signal()
 post_save = Signal()
 pre_delete = Signal()
 post_delete = Signal()
+#: Sent once per group of timelines an action reached (see the module doc).
 delivered = Signal()
 
 
