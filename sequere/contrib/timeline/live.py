@@ -23,7 +23,8 @@ Pub/sub delivers at most once (a message sent while a subscriber reconnects is l
 message only wakes a feed, which then reads its timeline from its last entry; and every feed also
 reads at each heartbeat (``SEQUERE_TIMELINE_LIVE_HEARTBEAT`` seconds), so a lost message or a
 failed publish delays an entry by one heartbeat at most, never loses it. A failed publish is
-logged, never raised into the fan-out.
+logged, never raised into the fan-out; a feed that cannot subscribe (Redis down) reads at each
+heartbeat instead.
 """
 
 from __future__ import annotations
@@ -234,7 +235,13 @@ async def subscription(owner: Ref) -> AsyncIterator[Wake]:
         yield Wake(None, float(sequere_settings.TIMELINE_LIVE_POLL_INTERVAL))
         return
     hub, name, queue = get_hub(), channel(owner), asyncio.Queue()
-    await hub.join(name, queue)
+    try:
+        await hub.join(name, queue)
+    except Exception:  # noqa: BLE001 - Redis down: the feed reads at its heartbeats instead
+        logger.warning("live feed: subscribing to %s failed; reading at each heartbeat", name, exc_info=True)
+        await asyncio.shield(hub.leave(name, queue))
+        yield Wake(None, float(sequere_settings.TIMELINE_LIVE_HEARTBEAT))
+        return
     try:
         yield Wake(queue, 0.0)
     finally:

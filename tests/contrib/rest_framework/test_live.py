@@ -65,3 +65,32 @@ def test_anonymous_and_wrong_method(anonymous, client_of, member):
     response = anonymous.get(LIVE)
     assert response.status_code == 403 and "detail" in response.json()
     assert client_of(member).post(LIVE).status_code == 405
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_redis_down_the_feed_still_reads(settings, caplog):
+    """The ``redis`` transport with its Redis unreachable: the stream subscribes in vain, logs it,
+    and goes on reading its timeline at each heartbeat (the database timeline here)."""
+    from sequere.contrib.timeline.live_events import live_events
+    from sequere.refs import Ref
+    from tests.servers import free_port
+
+    settings.SEQUERE_TIMELINE_LIVE_TRANSPORT = "redis"
+    settings.SEQUERE_TIMELINE_REDIS_CONNECTION = f"redis://127.0.0.1:{free_port()}/0"
+    settings.SEQUERE_TIMELINE_LIVE_HEARTBEAT = 0.05
+    stream = live_events(Ref("user", "nobody"), lambda actions: [], last_event_id=None)
+    received = []
+    with caplog.at_level("WARNING", logger="sequere.timeline.live"):
+        async for event in stream:
+            received.append(event)
+            if len(received) == 4:
+                break
+        await stream.aclose()
+    assert received[0] == "retry: 3000\n\n" and received[1].startswith("event: unread")
+    assert received[2:] == [": keep-alive\n\n", ": keep-alive\n\n"]
+    assert "subscribing to" in caplog.text
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    await sync_to_async(connections.close_all)()  # the worker thread's connection (PostgreSQL)

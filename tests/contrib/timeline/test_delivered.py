@@ -85,3 +85,43 @@ def test_cursor_at_an_action_pages_on_from_it(thoas):
         saved[1].id,
         saved[2].id,
     ]
+
+
+def test_redis_transport_publishes_each_chunk_in_one_round_trip(thoas, settings, timeline):
+    """One PUBLISH per owner of the chunk, all in one pipeline (one round trip per node)."""
+    if timeline.name == "database":
+        pytest.skip("the publish goes to the timeline's Redis; the Redis harnesses count it")
+    from sequere.contrib.timeline.live import publish
+
+    settings.SEQUERE_TIMELINE_LIVE_TRANSPORT = "redis"
+    followers = User.objects.bulk_create([User(username=f"f{i}") for i in range(30)])
+    owners = [registry.get_ref(u) for u in followers]
+    record = get_timeline_backend().get_records([Timeline(thoas).save(JoinAction(actor=thoas)).id])
+    (record,) = record.values()
+    publish(JoinAction, owners=owners, record=record)  # connections to every node opened
+    with timeline.round_trips() as trips:
+        publish(JoinAction, owners=owners, record=record)
+    # a cluster pipeline: one round trip per node holding some owner's channel
+    assert trips.value == (1 if timeline.name == "redis" else 3)
+    settings.SEQUERE_TIMELINE_LIVE_TRANSPORT = "poll"
+    with timeline.round_trips() as trips:
+        publish(JoinAction, owners=owners, record=record)
+    assert trips.value == 0
+
+
+def test_a_failed_publish_is_logged_and_the_fanout_goes_on(thoas, settings, caplog, timeline):
+    """Redis down for the live feed: the save and its fan-out succeed; feeds catch up at their
+    next heartbeat read."""
+    from tests.servers import free_port
+
+    settings.SEQUERE_TIMELINE_LIVE_TRANSPORT = "redis"
+    if timeline.name == "database":  # the timeline lives in the database: only pub/sub is lost
+        settings.SEQUERE_TIMELINE_REDIS_CONNECTION = f"redis://127.0.0.1:{free_port()}/0"
+    else:
+        pytest.skip("with the Redis timeline backend a Redis outage fails the save itself")
+    reader = User.objects.create(username="reader")
+    follow(reader, thoas)
+    with caplog.at_level("WARNING", logger="sequere.timeline.live"):
+        saved = Timeline(thoas).save(JoinAction(actor=thoas))
+    assert [a.id for a in Timeline(reader).get_private()] == [saved.id]
+    assert "publishing action" in caplog.text and "catch up" in caplog.text
