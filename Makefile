@@ -87,7 +87,7 @@ demo: $(VENV)/.installed-demo
 	cd example && ../$(BIN)/python manage.py migrate --noinput
 	cd example && ../$(BIN)/python manage.py seed_demo
 	@echo "Serving the demo on http://$(DEMO_ADDR)/  (log in as demo / demo)"
-	cd example && ../$(BIN)/python -m uvicorn demo_site.asgi:application --host $(DEMO_HOST) --port $(DEMO_PORT)
+	cd example && ../$(BIN)/python -m uvicorn demo_site.asgi:application --host $(DEMO_HOST) --port $(DEMO_PORT) --lifespan off
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,docs,bench]'
