@@ -94,3 +94,40 @@ async def test_redis_down_the_feed_still_reads(settings, caplog):
     from django.db import connections
 
     await sync_to_async(connections.close_all)()  # the worker thread's connection (PostgreSQL)
+
+
+@pytest.mark.asyncio
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+async def test_closing_streams_leaves_no_task_or_connection(settings, redis_url):
+    """Two streams share one subscriber connection and reader task; the last one out closes both
+    (what a disconnect does: Django cancels the response, the stream's ``finally`` leaves)."""
+    import asyncio
+
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    from sequere.contrib.timeline.live import get_hub
+    from sequere.contrib.timeline.live_events import live_events
+    from sequere.refs import Ref
+
+    settings.SEQUERE_TIMELINE_LIVE_TRANSPORT = "redis"
+    settings.SEQUERE_TIMELINE_REDIS_CONNECTION = redis_url
+    settings.SEQUERE_TIMELINE_LIVE_HEARTBEAT = 30
+    streams = [live_events(Ref("user", name), lambda actions: []) for name in ("a", "b")]
+    for stream in streams:
+        for _ in range(2):  # retry, unread
+            await stream.__anext__()
+    # each is now waiting for a message: subscribed, on the hub of this loop
+    pending = [asyncio.ensure_future(stream.__anext__()) for stream in streams]
+    await asyncio.sleep(0.2)
+    hub = get_hub()
+    assert len(hub.queues) == 2 and hub.reader is not None and not hub.reader.done()
+    reader = hub.reader
+    for task in pending:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    await asyncio.sleep(0)
+    assert hub.queues == {} and hub.pubsub is None and hub.reader is None and reader.done()
+    await sync_to_async(connections.close_all)()

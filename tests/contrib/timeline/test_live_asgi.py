@@ -149,7 +149,10 @@ def site(request, tmp_path):
 
 
 def channel(site) -> str:
-    return f"{site.env['SEQUERE_LIVE_PREFIX']}:{{{site.reader[0]}:{site.reader[1]}}}:live"
+    from sequere.contrib.timeline.backends.keys import KeyBuilder
+    from sequere.refs import Ref
+
+    return KeyBuilder(site.env["SEQUERE_LIVE_PREFIX"]).live_channel(Ref(*site.reader))
 
 
 def subscribers(site) -> int:
