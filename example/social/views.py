@@ -71,8 +71,8 @@ def mark_read(request: HttpRequest) -> HttpResponse:
 def unread_count(request: HttpRequest) -> JsonResponse:
     """``{"unread_count": n}``: what the badge shows, for scripts that change it without a reload.
 
-    ``follow.js`` asks after a follow or an unfollow, which copies actions into the feed or takes
-    them out (at once here, where fan-out is inline). Anonymous visitors get 0, as the badge does.
+    ``follow.js`` now asks the REST API's ``timeline/unread/`` instead; this view stays for scripts
+    that run without the REST API. Anonymous visitors get 0, as the badge does.
     """
     return JsonResponse(unread(request))
 

@@ -15,6 +15,7 @@ with ``Last-Event-ID`` and gets the next one: polling, slower, but the same even
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -32,8 +33,6 @@ __all__ = ["live_feed", "render_actions"]
 
 def render_actions(actions: list[Any]) -> list[str]:
     """Each action as the JSON string the REST timeline pages show it as."""
-    import json
-
     data = ActionSerializer(actions, many=True).data
     return [json.dumps(item, cls=JSONEncoder, separators=(",", ":")) for item in data]
 
