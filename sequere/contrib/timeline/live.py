@@ -18,6 +18,8 @@
     feeds holds one subscriber connection per event loop (:class:`Hub`), shared by every feed it
     serves. On Redis Cluster the channels are sharded (``SPUBLISH``/``SSUBSCRIBE``, Redis 7+, with
     redis-py's cluster pub/sub): a message travels to the shard of the owner's hash tag only.
+    A redis-py whose asyncio cluster client has no pub/sub (5.x) cannot subscribe there: feeds
+    then poll, as with ``"poll"``, and say so in a warning.
 
 Pub/sub delivers at most once (a message sent while a subscriber reconnects is lost), so a
 message only wakes a feed, which then reads its timeline from its last entry; and every feed also
@@ -184,8 +186,9 @@ class Hub:
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
 
 
-def get_hub() -> Hub:
-    """The :class:`Hub` of the running event loop, on the timeline group's asyncio client."""
+def get_hub() -> Hub | None:
+    """The :class:`Hub` of the running event loop, on the timeline group's asyncio client; None
+    on Redis Cluster with a redis-py whose asyncio cluster client has no pub/sub (before 6.x)."""
     from ...redis.clients import get_async_client, is_cluster
 
     loop = asyncio.get_running_loop()
@@ -194,10 +197,7 @@ def get_hub() -> Hub:
     if hub is None or hub.client is not client:
         cluster = is_cluster(client)
         if cluster and not hasattr(client, "pubsub"):
-            raise ImproperlyConfigured(
-                "SEQUERE_TIMELINE_LIVE_TRANSPORT = 'redis' on Redis Cluster needs the asyncio cluster "
-                "pub/sub of a newer redis-py (pip install -U redis), or use 'poll'."
-            )
+            return None
         hub = _hubs[loop] = Hub(client, cluster)
     return hub
 
@@ -235,6 +235,13 @@ async def subscription(owner: Ref) -> AsyncIterator[Wake]:
         yield Wake(None, float(sequere_settings.TIMELINE_LIVE_POLL_INTERVAL))
         return
     hub, name, queue = get_hub(), channel(owner), asyncio.Queue()
+    if hub is None:
+        logger.warning(
+            "live feed: this redis-py has no asyncio pub/sub for Redis Cluster (pip install -U redis); "
+            "the feed polls its timeline every SEQUERE_TIMELINE_LIVE_POLL_INTERVAL seconds"
+        )
+        yield Wake(None, float(sequere_settings.TIMELINE_LIVE_POLL_INTERVAL))
+        return
     try:
         await hub.join(name, queue)
     except Exception:  # noqa: BLE001 - Redis down: the feed reads at its heartbeats instead
