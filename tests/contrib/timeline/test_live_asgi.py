@@ -191,9 +191,9 @@ def test_a_saved_action_arrives_as_an_event(site):
         stream = events(response)
         assert json.loads(next_event(stream, "unread")["data"]) == {"unread_count": 0}
         listener = None
-        if site.redis is not None:  # subscribed before the first read; the test listens too
-            if site.subscribes:
-                wait_for(lambda: subscribers(site) == 1, "the subscription")
+        if site.subscribes:  # subscribed before the first read; the test listens too
+            wait_for(lambda: subscribers(site) == 1, "the subscription")
+            # (redis-py 5.0's sync cluster client never returns sharded messages: not there)
             listener, receive = listen(site)
         action_id = site.cli("save", "hello")
         if listener is not None:  # the fan-out published the action id on the reader's channel
