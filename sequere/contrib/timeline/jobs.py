@@ -17,6 +17,7 @@ from ...conf import sequere_settings
 from ...outbox import spawn
 from ...refs import Ref
 from ...timeutils import now_micros
+from . import signals
 from .actions import any_delivers_to_target, delivers_to_target
 from .backends import PUBLIC, get_timeline_backend
 from .records import ActionRecord
@@ -133,14 +134,15 @@ def deliver(
 ) -> int:
     """One chunk of :func:`dispatch`: one backend write; returns how many timelines were written.
 
-    ``via`` is the target whose followers these are (None: the actor's).
+    ``via`` is the target whose followers these are (None: the actor's). Sends
+    :data:`~sequere.contrib.timeline.signals.delivered` once for the chunk when it added any entry.
     """
-    return get_timeline_backend().deliver(
-        [ActionRecord.from_dict(record)],
-        _refs(followers),
-        since=since,
-        via=None if via is None else _ref(via),
-    )
+    backend, action, owners = get_timeline_backend(), ActionRecord.from_dict(record), _refs(followers)
+    via_ref = None if via is None else _ref(via)
+    written, new = backend.deliver_counts([action], owners, since=since, via=via_ref)
+    if new:  # a retried chunk finds its entries there: nothing new, no signal
+        signals.send_delivered(backend, action, owners, via_ref)
+    return written
 
 
 def retract(record: dict[str, Any]) -> int:
