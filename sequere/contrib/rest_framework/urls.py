@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import request_views, views
+from . import live, request_views, views
 
 app_name = "sequere_rest"
 
@@ -31,4 +31,8 @@ api_patterns = [
     path(f"{OBJECT}/request/", request_views.OwnRequestView.as_view(), name="own-request"),
 ]
 
-urlpatterns = [*api_patterns, path("schema/", views.SchemaView.as_view(), name="schema")]
+urlpatterns = [
+    *api_patterns,
+    path("timeline/live/", live.live_feed, name="live"),
+    path("schema/", views.SchemaView.as_view(), name="schema"),
+]

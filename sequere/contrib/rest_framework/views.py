@@ -189,7 +189,9 @@ class FollowView(SequereAPIView):
     requires approval it makes a follow request instead and answers 202
     (``{"following": false, "requested": true}``; 200 when it was pending already). ``DELETE``
     unfollows, or withdraws a pending request; 200 either way. Every answer has ``following``
-    and ``requested``. ``ModelBase.can_follow`` decides who may follow or unfollow (403 otherwise).
+    and ``requested``; ``POST`` and ``DELETE`` add ``followers_count`` (after the change) for
+    users ``can_view_followers`` allows. ``ModelBase.can_follow`` decides who may follow or
+    unfollow (403 otherwise).
     """
 
     permission_classes = [IsAuthenticated]
@@ -197,12 +199,22 @@ class FollowView(SequereAPIView):
     pagination_class = None
     schema = AutoSchema(operation_id_base="Follow", tags=["follows"])
 
-    def _allowed(self) -> tuple[Any, Any]:
+    def _allowed(self) -> tuple[Any, Any, ModelBase]:
         options, instance = self.get_target()
         user = self.get_user()
         if not options.can_follow(user, instance):
             raise exceptions.PermissionDenied("You may not follow this object.")
-        return user, instance
+        return user, instance, options
+
+    def _state(
+        self, following: bool, user: Any, instance: Any, options: ModelBase, requested: bool = False
+    ) -> dict[str, Any]:
+        """The answer of a follow or unfollow: ``following``, ``requested``, and
+        ``followers_count`` after it for users whom ``can_view_followers`` allows."""
+        data: dict[str, Any] = {"following": following, "requested": requested}
+        if options.can_view_followers(user, instance):
+            data["followers_count"] = api.get_followers_count(instance)
+        return data
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         _, instance = self.get_target()
@@ -212,19 +224,20 @@ class FollowView(SequereAPIView):
         return Response({"following": following, "requested": requested})
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        user, instance = self._allowed()
+        user, instance, options = self._allowed()
         try:
             result = api.follow(user, instance)
         except AlreadyFollowingException:
-            return Response({"following": True, "requested": False})
+            return Response(self._state(True, user, instance, options))
         except AlreadyRequestedException:
-            return Response({"following": False, "requested": True})
+            return Response(self._state(False, user, instance, options, requested=True))
         if result == REQUESTED:
-            return Response({"following": False, "requested": True}, status=status.HTTP_202_ACCEPTED)
-        return Response({"following": True, "requested": False}, status=status.HTTP_201_CREATED)
+            state = self._state(False, user, instance, options, requested=True)
+            return Response(state, status=status.HTTP_202_ACCEPTED)
+        return Response(self._state(True, user, instance, options), status=status.HTTP_201_CREATED)
 
     def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        user, instance = self._allowed()
+        user, instance, options = self._allowed()
         try:
             api.unfollow(user, instance)
         except NotFollowingException:
@@ -232,7 +245,7 @@ class FollowView(SequereAPIView):
                 follow_requests.cancel(user, instance)
             except FollowRequestNotFoundException:
                 pass
-        return Response({"following": False, "requested": False})
+        return Response(self._state(False, user, instance, options))
 
 
 class TimelineView(SequereAPIView):

@@ -29,9 +29,10 @@ def ident(obj) -> str:
 def test_request_approve_and_list(follow_backend, api, client_of, member, private):
     target = url("objects", ident(private), private.pk, "follow")
     answer = api.post(target)
-    assert answer.status_code == 202 and answer.json() == {"following": False, "requested": True}
+    state = {"following": False, "requested": True, "followers_count": 0}
+    assert answer.status_code == 202 and answer.json() == state
     again = api.post(target)
-    assert again.status_code == 200 and again.json() == {"following": False, "requested": True}
+    assert again.status_code == 200 and again.json() == state
     assert api.get(target).json() == {"following": False, "requested": True}
     assert api.get(url("objects", ident(private), private.pk, "request")).json()["requested"] is True
     [sent] = api.get(url("requests", "sent")).json()["results"]
@@ -43,6 +44,7 @@ def test_request_approve_and_list(follow_backend, api, client_of, member, privat
     assert item["object"]["id"] == str(member.pk) and item["since"]
     approved = owner.post(url("requests", ident(member), member.pk, "approve"))
     assert approved.status_code == 200 and approved.json() == {"following": True, "requested": False}
+    assert api.get(target).json() == {"following": True, "requested": False}
     assert is_following(member, private)
     assert owner.get(url("requests")).json()["results"] == []
     # answering again: not pending
