@@ -2,7 +2,8 @@
 
     from sequere.models import follow, unfollow, is_following, get_followers
 
-and their async twins (``afollow``, ``aunfollow``, ``ais_following``, ``aget_followers``, ...;
+blocks and mutes (``block``, ``unblock``, ``is_blocked``, ``get_blocked``, ``mute``, ...; see
+:mod:`sequere.relations`), and their async twins (``afollow``, ``aunfollow``, ``ais_following``, ``aget_followers``, ...;
 see :mod:`sequere.async_api`).
 
 The database backend's ``Follow`` model lives in the ``sequere.backends.database`` app; the one
@@ -32,6 +33,18 @@ from .async_api import (
     aunfollow,
 )
 from .outbox import PendingJob  # noqa: F401  (the app's model: Django finds it here)
+from .relations import (
+    block,
+    get_blocked,
+    get_blocked_count,
+    get_muted,
+    get_muted_count,
+    is_blocked,
+    is_muted,
+    mute,
+    unblock,
+    unmute,
+)
 
 __all__ = [
     "follow",
@@ -52,4 +65,14 @@ __all__ = [
     "aget_followers_count",
     "aget_followings_count",
     "aget_friends_count",
+    "block",
+    "unblock",
+    "is_blocked",
+    "get_blocked",
+    "get_blocked_count",
+    "mute",
+    "unmute",
+    "is_muted",
+    "get_muted",
+    "get_muted_count",
 ]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from asgiref.sync import sync_to_async
 
 from ..refs import Edge, Ref
+from .relations import BLOCKS, MUTES, RelationsContract
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage
@@ -23,9 +24,10 @@ FOLLOWERS = "followers"
 FOLLOWINGS = "followings"
 FRIENDS = "friends"
 KINDS = (FOLLOWERS, FOLLOWINGS, FRIENDS)
+__all__ = ["BLOCKS", "FOLLOWERS", "FOLLOWINGS", "FRIENDS", "KINDS", "MUTES", "BaseBackend"]
 
 
-class BaseBackend(abc.ABC):
+class BaseBackend(RelationsContract, abc.ABC):
     """Stores directed follow edges between :class:`Ref` pairs.
 
     Constructors must do no I/O: connections are opened on first use.
@@ -55,7 +57,9 @@ class BaseBackend(abc.ABC):
         """Store "``from_ref`` follows ``to_ref``" at ``created_at``, atomically.
 
         Returns True when the edge was created, False when it already existed (then nothing,
-        including its date, changes).
+        including its date, changes). Raises :class:`~sequere.exceptions.BlockedException` (and
+        stores nothing) when a block stands between the two, checked in the same atomic step
+        (see :class:`~sequere.backends.relations.RelationsContract`).
         """
 
     @abc.abstractmethod
@@ -88,7 +92,8 @@ class BaseBackend(abc.ABC):
         offset: int = 0,
         limit: int | None = None,
     ) -> list[Edge]:
-        """One page of ``ref``'s followers, followings or friends (``kind``).
+        """One page of ``ref``'s followers, followings or friends (``kind``), or of the refs it
+        blocks or mutes (``BLOCKS``, ``MUTES``).
 
         Ordered by date (newest first when ``desc``), ties broken by the other side's ref in the
         same direction; ``identifier`` keeps only the other side's type. For friends the date is
