@@ -57,9 +57,9 @@ def follow(from_instance: Any, to_instance: Any) -> None:
     :class:`~sequere.exceptions.FollowNotAllowedException` when ``to_instance``'s
     :meth:`~sequere.base.ModelBase.can_follow` says no, and
     :class:`~sequere.exceptions.BlockedException` when either blocks the other
-    (:func:`sequere.models.block`), whatever ``SEQUERE_FAIL_SILENTLY`` says. The edge and the derived work of the signal's receivers
-    (the timeline import) are recorded as one step (:func:`sequere.outbox.recording`): on an error,
-    nothing is stored, except after
+    (:func:`sequere.models.block`), whatever ``SEQUERE_FAIL_SILENTLY`` says. The edge and the
+    derived work of the signal's receivers (the timeline import) are recorded as one step
+    (:func:`sequere.outbox.recording`): on an error, nothing is stored, except after
     :class:`~sequere.exceptions.OutcomeUnknownException`, when the outbox finds out later
     (:mod:`sequere.outcomes`).
     """

@@ -3,8 +3,8 @@
     from sequere.models import follow, unfollow, is_following, get_followers
 
 blocks and mutes (``block``, ``unblock``, ``is_blocked``, ``get_blocked``, ``mute``, ...; see
-:mod:`sequere.relations`), and their async twins (``afollow``, ``aunfollow``, ``ais_following``, ``aget_followers``, ...;
-see :mod:`sequere.async_api`).
+:mod:`sequere.relations`), and their async twins (``afollow``, ``aunfollow``, ``ais_following``,
+``aget_followers``, ...; see :mod:`sequere.async_api`).
 
 The database backend's ``Follow`` model lives in the ``sequere.backends.database`` app; the one
 table of ``sequere`` itself is the outbox of derived work (:class:`sequere.outbox.PendingJob`).

@@ -34,7 +34,6 @@ from sequere.models import (
     is_muted,
     mute,
     unblock,
-    unfollow,
     unmute,
 )
 from sequere.registration import registry

@@ -20,6 +20,7 @@ from ...timeutils import now_micros
 from .actions import any_delivers_to_target, delivers_to_target
 from .backends import PUBLIC, get_timeline_backend
 from .records import ActionRecord
+from .relations import is_hidden, visible
 
 #: The cut-off of a pulled following that merges everything its actor's public timeline holds.
 EVERYTHING = -(2**62)
@@ -133,11 +134,13 @@ def deliver(
 ) -> int:
     """One chunk of :func:`dispatch`: one backend write; returns how many timelines were written.
 
-    ``via`` is the target whose followers these are (None: the actor's).
+    ``via`` is the target whose followers these are (None: the actor's). Followers who mute or
+    block the actor, or whom it blocks, are left out (one follow backend call for the chunk).
     """
+    action = ActionRecord.from_dict(record)
     return get_timeline_backend().deliver(
-        [ActionRecord.from_dict(record)],
-        _refs(followers),
+        [action],
+        visible(action.actor, _refs(followers)),
         since=since,
         via=None if via is None else _ref(via),
     )
@@ -182,13 +185,13 @@ def import_actions(owner: Sequence[str], source: Sequence[str], copy: bool = Tru
     """``owner`` now follows ``source``: copy ``source``'s recent public actions to ``owner``.
 
     At most ``SEQUERE_TIMELINE_POPULATE_RANGE`` actions; nothing when ``owner`` no longer follows
-    ``source`` by the time the job runs, nor with ``copy=False`` (``SEQUERE_TIMELINE_IMPORT_ON_FOLLOW
+    ``source`` by the time the job runs, or mutes or blocks it, nor with ``copy=False`` (``SEQUERE_TIMELINE_IMPORT_ON_FOLLOW
     = False``: the job then only does the hybrid fan-out's part). A pulled ``source`` is pulled
     instead, from where the copy would have started. Returns how many actions were written.
     """
     owner_ref, source_ref = _ref(owner), _ref(source)
     since = now_micros()
-    if not get_backend().exists(owner_ref, source_ref):
+    if not get_backend().exists(owner_ref, source_ref) or is_hidden(owner_ref, source_ref):
         return 0
     backend = get_timeline_backend()
     populate = int(sequere_settings.TIMELINE_POPULATE_RANGE)
@@ -266,9 +269,11 @@ def switch_mode(actor: Sequence[str]) -> int:
 
 
 def pull_chunk(record: dict[str, Any], followers: Sequence[Sequence[str]], since: int) -> int:
-    """One chunk of a switch to pull: these followers merge ``record["actor"]`` from its cut-off."""
+    """One chunk of a switch to pull: these followers merge ``record["actor"]`` from its cut-off
+    (less those who mute or block it, or whom it blocks)."""
+    actor = _ref(record["actor"])
     return get_timeline_backend().pull(
-        _refs(followers), _ref(record["actor"]), cutoff=int(record["cutoff"]), since=since
+        visible(actor, _refs(followers)), actor, cutoff=int(record["cutoff"]), since=since
     )
 
 
