@@ -185,8 +185,9 @@ def import_actions(owner: Sequence[str], source: Sequence[str], copy: bool = Tru
     """``owner`` now follows ``source``: copy ``source``'s recent public actions to ``owner``.
 
     At most ``SEQUERE_TIMELINE_POPULATE_RANGE`` actions; nothing when ``owner`` no longer follows
-    ``source`` by the time the job runs, or mutes or blocks it, nor with ``copy=False`` (``SEQUERE_TIMELINE_IMPORT_ON_FOLLOW
-    = False``: the job then only does the hybrid fan-out's part). A pulled ``source`` is pulled
+    ``source`` by the time the job runs, or mutes or blocks it, nor with ``copy=False``
+    (``SEQUERE_TIMELINE_IMPORT_ON_FOLLOW = False``: the job then only does the hybrid fan-out's
+    part). A pulled ``source`` is pulled
     instead, from where the copy would have started. Returns how many actions were written.
     """
     owner_ref, source_ref = _ref(owner), _ref(source)
