@@ -276,3 +276,17 @@ async def test_afollow_consults_can_follow_and_blocks(alice, bob, project, monke
     with pytest.raises(BlockedException):
         await afollow(alice, bob)
     assert not await sync_to_async(is_following)(alice, bob)
+
+
+def test_deleting_an_instance_forgets_its_blocks_and_mutes(alice, bob, project):
+    block(alice, bob)
+    block(project, alice)
+    mute(alice, project)
+    mute(bob, alice)
+    get_backend().remove_all(registry.get_ref(alice))
+    for other in (bob, project):
+        assert get_blocked_count(other) == get_muted_count(other) == 0
+    assert get_blocked_count(alice) == get_muted_count(alice) == 0
+    alice_ref, bob_ref = registry.get_ref(alice), registry.get_ref(bob)
+    assert get_backend().hidden_among(bob_ref, [alice_ref]) == set()
+    follow(bob, alice)

@@ -300,7 +300,11 @@ class DatabaseBackend(DatabaseRelations, BaseBackend):
         return await self._edges().filter(**_side("from", from_ref), **_side("to", to_ref)).aexists()
 
     def remove_all(self, ref: Ref) -> int:
-        deleted, _ = self._edges().filter(Q(**_side("from", ref)) | Q(**_side("to", ref))).delete()
+        """Delete ``ref``'s edges (counted) and its blocks and mutes either way (not counted)."""
+        either = Q(**_side("from", ref)) | Q(**_side("to", ref))
+        deleted, _ = self._edges().filter(either).delete()
+        for kind in (BLOCKS, MUTES):
+            relation_model(kind)._default_manager.filter(either).delete()
         return deleted
 
     def iter_refs(self, kind: str, ref: Ref, chunk_size: int = 100) -> Iterator[list[Ref]]:

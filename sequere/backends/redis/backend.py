@@ -332,6 +332,7 @@ class RedisBackend(RedisRelations, AsyncRedisMethods, BaseBackend):
                     link.run_many(calls)
                     removed += len(members)
         doomed = [self.keys.key(ref, code, i) for code in CODE.values() for i in identifiers]
+        doomed += self.forget_relations(ref, identifiers)
         doomed += writes.resource_keys(ref, identifiers)
         with link.errors:
             # one DEL: every key carries the resource's hash tag, so one slot on a cluster too
