@@ -30,6 +30,8 @@ from ...conf import sequere_settings
 from ...exceptions import (
     AlreadyFollowingException,
     BackendUnavailableException,
+    BlockedException,
+    FollowNotAllowedException,
     InvalidInstanceException,
     NotFollowingException,
     NotRegisteredException,
@@ -208,6 +210,8 @@ class FollowView(SequereAPIView):
             api.follow(user, instance)
         except AlreadyFollowingException:
             return Response({"following": True})
+        except (BlockedException, FollowNotAllowedException):  # a block either way, or can_follow
+            raise exceptions.PermissionDenied("You may not follow this object.") from None
         return Response({"following": True}, status=status.HTTP_201_CREATED)
 
     def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
