@@ -108,7 +108,9 @@ def page_rows() -> list[dict]:
             for i in range(ACTIONS_EACH):
                 for n, account in enumerate(accounts):
                     record = ActionRecord(
-                        id=f"{i * 10_000 + n:016x}", verb="like", actor=account,
+                        id=f"{i * 10_000 + n:016x}",
+                        verb="like",
+                        actor=account,
                         date=t0 + (i * len(accounts) + n) * 1000,
                     )
                     records.append(record)

@@ -201,6 +201,19 @@ class BaseBackend(RelationsContract, abc.ABC):
                 return
             offset += chunk_size
 
+    def iter_audience(self, ref: Ref, chunk_size: int = 100) -> Iterator[list[Ref]]:
+        """``ref``'s followers that may see its actions, oldest first, in lists of at most
+        ``chunk_size``: :meth:`iter_refs` of the followers less those that mute or block ``ref``
+        or that ``ref`` blocks (:meth:`hidden_among`).
+
+        What the timeline fan-out reads. Backends override it to filter in the same read as the
+        chunk (no extra call); the default spends one :meth:`hidden_among` per chunk. A chunk may
+        come out shorter than ``chunk_size``, or empty, before the end.
+        """
+        for chunk in self.iter_refs(FOLLOWERS, ref, chunk_size):
+            hidden = self.hidden_among(ref, chunk) if self.supports_relations else set()
+            yield [other for other in chunk if other not in hidden] if hidden else chunk
+
     def add_many(self, edges: Iterable[tuple[Ref, Ref, datetime]]) -> int:
         """Store many edges (a migration); existing ones are left alone. Returns how many were new."""
         return sum(self.add(from_ref, to_ref, created_at) for from_ref, to_ref, created_at in edges)

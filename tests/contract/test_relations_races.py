@@ -311,3 +311,33 @@ def test_cluster_a_follow_older_than_an_unblock_is_refused_on_both_halves():
     assert pair.state() == (False, False)
     assert backend.add(pair.fan, pair.star, timezone.now()) is True  # a new follow goes through
     assert pair.state() == (True, True)
+
+
+@pytest.mark.django_db
+def test_the_audience_read_filters_in_the_chunk_read_itself(follow_backend, crowd):
+    """iter_audience costs what iter_refs costs: one query or one round trip per chunk."""
+    from tests.backends.redis_helpers import round_trips
+
+    thoas, _ = crowd
+    actor = registry.get_ref(thoas)
+    backend = get_backend()
+    fans = [Ref("user", f"fan{i:03}") for i in range(25)] + [Ref("project", f"p{i}") for i in range(5)]
+    now = timezone.now()
+    backend.add_many((fan, actor, now + timedelta(microseconds=i)) for i, fan in enumerate(fans))
+    backend.mute(fans[3], actor, now)
+    backend.mute(fans[27], actor, now)
+    backend.block(fans[4], actor, now)  # removes the follow too
+    backend.block(actor, fans[5], now)
+    backend.add(fans[0], Ref("user", "someone"), now)  # other edges change nothing
+    expected = [fan for i, fan in enumerate(fans) if i not in (3, 4, 5, 27)]
+    list(backend.iter_audience(actor, chunk_size=10))  # warm: the script known to the server
+    with CaptureQueriesContext(connection) as queries, round_trips() as sent:
+        chunks = list(backend.iter_audience(actor, chunk_size=10))
+    assert [ref for chunk in chunks for ref in chunk] == expected
+    assert all(0 < len(chunk) <= 10 for chunk in chunks)
+    reads = 3  # 29 followers (27 kept) read 10 at a time: the third read is short, the end
+    if follow_backend == "database":
+        assert len(queries.captured_queries) == reads and sent[0] == 0
+    else:
+        assert sent[0] == reads and not queries.captured_queries
+    backend.remove_all(actor)

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from ...refs import Ref
 from ..relations import BLOCKS, MUTES, BlockOutcome
@@ -44,6 +44,25 @@ def find_block(alias: str, a: Ref, b: Ref) -> tuple[Ref, Ref] | None:
     if row is None:
         return None
     return (a, b) if Ref(*row) == a else (b, a)
+
+
+def audience_filter(actor: Ref) -> Q:
+    """A filter of ``Follow`` rows of ``actor``'s followers: the follower does not mute or block
+    ``actor``, nor is blocked by it."""
+    Block, Mute = relation_model(BLOCKS), relation_model(MUTES)
+    follower = {"from_identifier": OuterRef("from_identifier"), "from_object_id": OuterRef("from_object_id")}
+    as_target = {"to_identifier": actor.identifier, "to_object_id": actor.object_id}
+    blocked = Block._default_manager.filter(
+        from_identifier=actor.identifier,
+        from_object_id=actor.object_id,
+        to_identifier=OuterRef("from_identifier"),
+        to_object_id=OuterRef("from_object_id"),
+    )
+    return (
+        ~Exists(Mute._default_manager.filter(**follower, **as_target))
+        & ~Exists(Block._default_manager.filter(**follower, **as_target))
+        & ~Exists(blocked)
+    )
 
 
 def _insert(alias: str, model: Any, from_ref: Ref, to_ref: Ref, created_at: datetime) -> bool:

@@ -24,7 +24,14 @@ from . import scripts
 from .asynchronous import AsyncRedisMethods
 from .audit import audit_store
 from .cluster import ClusterWrites, tombstone_lifetime
-from .keys import BLOCKS_CODE, FOLLOWERS_CODE, FOLLOWINGS_CODE, FRIENDS_CODE, MUTES_CODE, KeyBuilder
+from .keys import (
+    BLOCKS_CODE,
+    FOLLOWERS_CODE,
+    FOLLOWINGS_CODE,
+    FRIENDS_CODE,
+    MUTES_CODE,
+    KeyBuilder,
+)
 from .relations import RedisRelations, raise_blocked
 from .single import MARKER_LIFETIME, SingleRedisWrites, new_operation_id
 

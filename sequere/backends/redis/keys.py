@@ -12,8 +12,8 @@ hash tag, identifier and pk escaped, see :mod:`sequere.redis.keys`)::
     P{I:K}:uo:J:L  string: operation id of the unfollow that just removed following J:L (a while)
     P{I:K}:b:J   sorted set: pks of type J that I:K blocks                 (blocks, by block time)
     P{I:K}:bb:J  sorted set: pks of type J that block I:K                  (blocked by)
-    P{I:K}:x:J   sorted set: pks of type J that I:K mutes                  (mutes, by mute time)
-    P{I:K}:xb:J  sorted set: pks of type J that mute I:K                   (muted by)
+    P{I:K}:s:J   sorted set: pks of type J that I:K mutes                  (mutes, by mute time)
+    P{I:K}:sb:J  sorted set: pks of type J that mute I:K                   (muted by)
 
 Scores are follow times in integer microseconds since the epoch. Everything about one resource
 sits behind the same hash tag ``{I:K}``, so it lives in one Redis Cluster slot and one Lua
@@ -25,7 +25,7 @@ follower's ``uo`` marker is written); see :mod:`sequere.backends.redis.single`.
 A block or a mute is stored on both resources, as an edge is: ``a`` blocks ``b`` puts ``b`` in
 ``a``'s ``b`` set and ``a`` in ``b``'s ``bb`` set. So each side's slot holds all a follow script
 must check there (the follow scripts read the two block sets of their resource), and the actor's
-slot holds all the fan-out filter reads (its ``b``, ``bb`` and ``xb`` sets, :mod:`.relations`).
+slot holds all the fan-out filter reads (its ``b``, ``bb`` and ``sb`` sets, :mod:`.relations`).
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ CODES = (FOLLOWERS_CODE, FOLLOWINGS_CODE, FRIENDS_CODE)
 #: Blocks and mutes (see the module doc): who the resource blocks / is blocked by / mutes / is muted by.
 BLOCKS_CODE = "b"
 BLOCKED_BY_CODE = "bb"
-MUTES_CODE = "x"
-MUTED_BY_CODE = "xb"
+MUTES_CODE = "s"
+MUTED_BY_CODE = "sb"
 RELATION_CODES = (BLOCKS_CODE, BLOCKED_BY_CODE, MUTES_CODE, MUTED_BY_CODE)
 #: Prefix of the tombstone code of a list: ``ti`` for the followers, ``to`` for the followings.
 TOMBSTONES_CODE = "t"

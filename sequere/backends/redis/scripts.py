@@ -35,3 +35,5 @@ UNBLOCK = Script(__package__, "unblock")
 UNBLOCK_HALF = Script(__package__, "unblock_half")
 #: The fan-out filter: which owners of a chunk mute or block an actor, or are blocked by it.
 HIDDEN = Script(__package__, "hidden")
+#: The fan-out's chunk of followers with the filter applied in the same script (``iter_audience``).
+AUDIENCE = Script(__package__, "audience")

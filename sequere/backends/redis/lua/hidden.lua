@@ -4,7 +4,7 @@
 -- returns: hidden
 --
 -- `sets` holds three of the actor's sets per type of owner, in the order of the types: its `b`
--- (whom it blocks), `bb` (who blocks it) and `xb` (who mutes it) sets. `members` are the owners
+-- (whom it blocks), `bb` (who blocks it) and `sb` (who mutes it) sets. `members` are the owners
 -- as '<type position>:<pk>' (positions from 1). Returns the members found in any of their type's
 -- three sets: one round trip for a whole chunk of followers, on the actor's slot.
 local hidden = {}
