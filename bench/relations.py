@@ -6,11 +6,12 @@
 Two actors with the same number of followers: the baseline's have no blocks or mutes; the
 measured one is muted by a tenth of its followers, blocks 1,000 others and is blocked by 1,000
 more. One ``jobs.dispatch`` of one action each, in one process, alternating rounds. The filter
-costs one extra call per chunk of followers (``hidden_among``: one round trip on the actor's
-slot, or one SQL query), so the ratio (followers read per second, measured / baseline) shows
+runs inside the chunk read itself (``iter_audience``: ``audience.lua`` on the actor's slot, or
+``NOT EXISTS`` in the chunk's SQL query), so the ratio (followers read per second, measured / baseline) shows
 what that call costs against the delivery itself (the measured actor delivers to a tenth fewer
 timelines, which helps it). A second row isolates the call: the baseline actor's fan-out with the
-filter, beside the same fan-out with the call left out. Target: ≥ 0.8 for both.
+filter, beside the same fan-out reading its chunks without it (``iter_refs``). Target: ≥ 0.8
+for both. The tables are analyzed after the load (PostgreSQL), as autovacuum does in production.
 
 Both stacks: Redis follows + Redis timelines, and database follows + database timelines.
 """
@@ -25,7 +26,7 @@ from unittest import mock
 from . import compare
 from .timeline import _cleanup, _raw_client, _settings, _users
 
-FOLLOWERS = {"redis": 20_000, "database": 5_000}
+SIZES = {"redis": 20_000, "database": 5_000}
 MUTED_SHARE = 10  # one follower in ten mutes the actor
 OTHERS = 1_000
 
@@ -65,14 +66,16 @@ def _populate(actor: Any, prefix: str, followers: int, relations: bool) -> None:
 
 def _rows_for(stack: str) -> list[dict]:
     from django.contrib.auth.models import Group
+    from django.db import connection
 
+    from sequere.backends import FOLLOWERS, get_backend
     from sequere.conf import sequere_settings
     from sequere.contrib.timeline import Timeline, jobs
     from sequere.contrib.timeline.backends import get_timeline_backend
 
     from .apps import LikeAction
 
-    followers = FOLLOWERS[stack]
+    followers = SIZES[stack]
     with _settings(
         SEQUERE_TIMELINE_FANOUT="inline",
         SEQUERE_TIMELINE_IMPORT_ON_FOLLOW=False,
@@ -87,6 +90,11 @@ def _rows_for(stack: str) -> list[dict]:
         print(
             f"   {stack}: 2 x {followers:,} follows in {time.perf_counter() - started:.1f}s", file=sys.stderr
         )
+        if connection.vendor == "postgresql":
+            # what autovacuum does soon after such a load; fresh tables without statistics get
+            # plans that scan the block and mute rows of the actor once per follower
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         records = []
         for actor in (plain, filtered):
             saved = Timeline(actor).save(LikeAction(actor=actor, target=group))
@@ -99,9 +107,14 @@ def _rows_for(stack: str) -> list[dict]:
         )
         chunk = sequere_settings.TIMELINE_DISPATCH_RANGE
 
+        backend_class = type(get_backend())
+
+        def plain_read(self: Any, ref: Any, chunk_size: int = 100) -> Any:
+            return self.iter_refs(FOLLOWERS, ref, chunk_size)
+
         def unfiltered() -> None:
-            # the fan-out as it was before blocks and mutes: no hidden_among call per chunk
-            with mock.patch.object(jobs, "visible", lambda actor, owners: owners):
+            # the fan-out as it was before blocks and mutes: the chunk read without the filter
+            with mock.patch.object(backend_class, "iter_audience", plain_read):
                 jobs.dispatch(records[0])
 
         with_filter, without = compare(lambda: jobs.dispatch(records[0]), unfiltered, number=1, repeats=3)
@@ -112,7 +125,7 @@ def _rows_for(stack: str) -> list[dict]:
                 "baseline": followers / without,
                 "ratio": without / with_filter,
                 "unit": "followers/s",
-                "baseline_name": "the same fan-out with the filter call left out",
+                "baseline_name": "the same fan-out, chunks read without the filter",
                 "target": 0.8,
             },
             {
@@ -126,7 +139,7 @@ def _rows_for(stack: str) -> list[dict]:
                 "unit": "followers/s",
                 "baseline_name": "the same fan-out, no blocks or mutes (same run)",
                 "target": 0.8,
-                "note": f"chunks of {chunk}: one hidden_among call each",
+                "note": f"chunks of {chunk}, filtered in the chunk read",
             },
         ]
 

@@ -16,7 +16,7 @@ from ...refs import Edge, Ref
 from ...timeutils import from_micros, to_micros
 from ..base import FOLLOWERS, FOLLOWINGS, FRIENDS, BaseBackend
 from ..relations import BLOCKS, MUTES
-from .relations import DatabaseRelations, audience_filter, find_block, relation_model
+from .relations import DatabaseRelations, audience_filter, find_block, has_relations, relation_model
 
 # (side the list is about, side it lists) per kind
 _SIDES = {
@@ -317,8 +317,16 @@ class DatabaseBackend(DatabaseRelations, BaseBackend):
 
     def iter_audience(self, ref: Ref, chunk_size: int = 100) -> Iterator[list[Ref]]:
         """:meth:`iter_refs` of the followers with the blocks and mutes filtered in the same
-        query (``NOT EXISTS`` on both tables, on their unique indexes): no extra query."""
-        qs = self._queryset(FOLLOWERS, ref, None).filter(audience_filter(ref))
+        query (``NOT EXISTS`` on both tables): no query per chunk beyond the chunk's own.
+
+        One query first tells whether ``ref`` has any block or mute at all; when it has none
+        (most actors), the chunks are :meth:`iter_refs`' plain ones. A mute or block made while
+        the chunks are read is the timeline's business (its removal job leaves a mark that a
+        delivery read before it honours).
+        """
+        qs = self._queryset(FOLLOWERS, ref, None)
+        if has_relations(ref):
+            qs = qs.filter(audience_filter(ref))
         return self._iter_rows(qs, "from", chunk_size)
 
     @staticmethod

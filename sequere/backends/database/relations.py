@@ -65,6 +65,16 @@ def audience_filter(actor: Ref) -> Q:
     )
 
 
+def has_relations(actor: Ref) -> bool:
+    """Whether anyone mutes or blocks ``actor``, or ``actor`` blocks anyone: one query."""
+    Block, Mute = relation_model(BLOCKS), relation_model(MUTES)
+    target = {"to_identifier": actor.identifier, "to_object_id": actor.object_id}
+    source = {"from_identifier": actor.identifier, "from_object_id": actor.object_id}
+    muted = Mute._default_manager.filter(**target).values_list("pk")
+    blocks = Block._default_manager.filter(Q(**target) | Q(**source)).values_list("pk")
+    return bool(list(muted.union(blocks)[:1]))
+
+
 def _insert(alias: str, model: Any, from_ref: Ref, to_ref: Ref, created_at: datetime) -> bool:
     """Insert a relation row unless it exists (one ``INSERT ... ON CONFLICT DO NOTHING``)."""
     connection = connections[alias]

@@ -10,13 +10,22 @@
 -- holds '<set position>:<member>' strings of the followers kept, oldest first; `cursor` is the
 -- last entry read (kept or not), to pass back; `read` how many entries were read, so that a
 -- chunk shorter than `limit` tells the end only when `read` is too.
+-- the filter sets that hold anything, per type (most actors have none: no lookup per entry)
+local active = {}
+for i = 1, #sets do
+  local present = {}
+  for k = 1, 3 do
+    local key = filters[(i - 1) * 3 + k]
+    if redis.call('EXISTS', key) == 1 then present[#present + 1] = key end
+  end
+  active[i] = present
+end
 local members, last = {}, {}
 for j = 1, math.min(#all, count) do
   local row = all[j]
-  local base = (row[2] - 1) * 3
   local hidden = false
-  for i = 1, 3 do
-    if redis.call('ZSCORE', filters[base + i], row[3]) then
+  for _, key in ipairs(active[row[2]]) do
+    if redis.call('ZSCORE', key, row[3]) then
       hidden = true
       break
     end
