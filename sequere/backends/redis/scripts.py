@@ -28,7 +28,7 @@ SEEK = Script(__package__, "seek")
 #: Repairs (``sequere_check --fix``): one half set to what the other says.
 MIRROR = Script(__package__, "mirror")
 #: Blocks: both resources and the follows both ways in one script (single Redis), or one
-#: resource's half (Redis Cluster); unblocks alike (:mod:`.relations`).
+#: resource's half (Redis Cluster); unblocks alike (:mod:`sequere.backends.redis.relations`).
 BLOCK = Script(__package__, "block")
 BLOCK_HALF = Script(__package__, "block_half")
 UNBLOCK = Script(__package__, "unblock")
