@@ -32,6 +32,18 @@ from .async_api import (
     ais_following,
     aunfollow,
 )
+from .async_relations import (
+    ablock,
+    aget_blocked,
+    aget_blocked_count,
+    aget_muted,
+    aget_muted_count,
+    ais_blocked,
+    ais_muted,
+    amute,
+    aunblock,
+    aunmute,
+)
 from .outbox import PendingJob  # noqa: F401  (the app's model: Django finds it here)
 from .relations import (
     block,
@@ -75,4 +87,14 @@ __all__ = [
     "is_muted",
     "get_muted",
     "get_muted_count",
+    "ablock",
+    "aunblock",
+    "ais_blocked",
+    "aget_blocked",
+    "aget_blocked_count",
+    "amute",
+    "aunmute",
+    "ais_muted",
+    "aget_muted",
+    "aget_muted_count",
 ]

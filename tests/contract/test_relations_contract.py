@@ -290,3 +290,36 @@ def test_deleting_an_instance_forgets_its_blocks_and_mutes(alice, bob, project):
     alice_ref, bob_ref = registry.get_ref(alice), registry.get_ref(bob)
     assert get_backend().hidden_among(bob_ref, [alice_ref]) == set()
     follow(bob, alice)
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("close_worker_connections")
+async def test_async_twins(alice, bob, project):
+    from sequere.models import (
+        ablock,
+        aget_blocked,
+        aget_blocked_count,
+        aget_muted,
+        aget_muted_count,
+        ais_blocked,
+        ais_muted,
+        amute,
+        aunblock,
+        aunmute,
+    )
+
+    await ablock(alice, bob)
+    assert await ais_blocked(alice, bob) and not await ais_blocked(bob, alice)
+    assert await aget_blocked_count(alice) == 1
+    assert [u async for u, _ in aget_blocked(alice)] == [bob]
+    page = await aget_blocked(alice).page(size=1)
+    assert [u for u, _ in page.items] == [bob]
+    with pytest.raises(AlreadyBlockedException):
+        await ablock(alice, bob)
+    await aunblock(alice, bob)
+    await amute(alice, project)
+    assert await ais_muted(alice, project) and await aget_muted_count(alice, identifier="project") == 1
+    assert [p async for p, _ in aget_muted(alice)] == [project]
+    await aunmute(alice, project)
+    assert await aget_muted_count(alice) == 0
