@@ -25,7 +25,8 @@ follower's ``uo`` marker is written); see :mod:`sequere.backends.redis.single`.
 A block or a mute is stored on both resources, as an edge is: ``a`` blocks ``b`` puts ``b`` in
 ``a``'s ``b`` set and ``a`` in ``b``'s ``bb`` set. So each side's slot holds all a follow script
 must check there (the follow scripts read the two block sets of their resource), and the actor's
-slot holds all the fan-out filter reads (its ``b``, ``bb`` and ``sb`` sets, :mod:`sequere.backends.redis.relations`).
+slot holds all the fan-out filter reads (its ``b``, ``bb`` and ``sb`` sets; see
+:mod:`sequere.backends.redis.relations`).
 """
 
 from __future__ import annotations
