@@ -18,28 +18,34 @@ Lists (``get_blocked(a)``, ``get_muted(a)``) are lazy like ``get_followings``: `
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.db import DatabaseError
 from django.utils import timezone
 
+from . import signals
 from .backends import BLOCKS, MUTES, get_backend
 from .base import ModelBase
 from .conf import sequere_settings
 from .exceptions import (
     AlreadyBlockedException,
     AlreadyMutedException,
+    BackendUnavailableException,
     BlockedException,
     FollowNotAllowedException,
     InvalidInstanceException,
     NotBlockedException,
     NotMutedException,
 )
-from .outbox import recording
+from .outbox import defer, recording
 from .refs import Ref
 from .registration import registry
 from .results import FollowList
 from .signals import blocked, muted, unblocked, unfollowed, unmuted
+
+logger = logging.getLogger("sequere")
 
 __all__ = [
     "block",
@@ -104,20 +110,7 @@ def blocked_error(exc: BlockedException, from_instance: Any, to_instance: Any) -
     return error
 
 
-def block(from_instance: Any, to_instance: Any) -> None:
-    """``from_instance`` blocks ``to_instance``: follows both ways go and cannot come back.
-
-    Sends :data:`~sequere.signals.unfollowed` for each follow removed, then
-    :data:`~sequere.signals.blocked`; the timeline app takes the actions of each side out of the
-    other's timelines. The block and that derived work are recorded as one step
-    (:func:`sequere.outbox.recording`). Raises
-    :class:`~sequere.exceptions.AlreadyBlockedException` when the block exists (a no-op with
-    ``SEQUERE_FAIL_SILENTLY = True``), :class:`~sequere.exceptions.InvalidInstanceException`
-    for blocking oneself, :class:`~sequere.exceptions.NotRegisteredException` for a model that
-    is not registered; nothing is stored then.
-    """
-    from_ref, to_ref = _pair(from_instance, to_instance, "block")
-    backend = get_backend()
+def _block(backend: Any, from_ref: Ref, to_ref: Ref, from_instance: Any, to_instance: Any) -> Any:
     with recording(joins_database_transaction=backend.joins_database_transaction, service="block") as change:
         outcome = backend.block(from_ref, to_ref, timezone.now())
 
@@ -137,6 +130,55 @@ def block(from_instance: Any, to_instance: Any) -> None:
             unfollowed.send(sender=type(to_instance), from_instance=to_instance, to_instance=from_instance)
         if outcome.created:
             blocked.send(sender=type(from_instance), from_instance=from_instance, to_instance=to_instance)
+    return outcome
+
+
+def settle_block(blocker: list[str], blocked: list[str]) -> int:
+    """Outbox job recorded when a block's store failed to answer: once it answers, if the block is
+    there, send :data:`~sequere.signals.blocked` (the timeline then takes each side's actions out
+    of the other's timelines). Returns 1 if sent, else 0 (no block, or an instance is gone)."""
+    from_ref, to_ref = Ref(*blocker), Ref(*blocked)
+    if not get_backend().is_blocked(from_ref, to_ref):
+        return 0
+    found = registry.load([from_ref, to_ref])
+    if from_ref not in found or to_ref not in found:
+        return 0
+    source, target = found[from_ref], found[to_ref]
+    signals.blocked.send(sender=type(source), from_instance=source, to_instance=target)
+    return 1
+
+
+def block(from_instance: Any, to_instance: Any) -> None:
+    """``from_instance`` blocks ``to_instance``: follows both ways go and cannot come back.
+
+    Sends :data:`~sequere.signals.unfollowed` for each follow removed, then
+    :data:`~sequere.signals.blocked`; the timeline app takes the actions of each side out of the
+    other's timelines. The block and that derived work are recorded as one step
+    (:func:`sequere.outbox.recording`). Raises
+    :class:`~sequere.exceptions.AlreadyBlockedException` when the block exists (a no-op with
+    ``SEQUERE_FAIL_SILENTLY = True``), :class:`~sequere.exceptions.InvalidInstanceException`
+    for blocking oneself, :class:`~sequere.exceptions.NotRegisteredException` for a model that
+    is not registered; nothing is stored then. When Redis does not answer
+    (:class:`~sequere.exceptions.BackendUnavailableException`), the block may have been stored:
+    a :func:`settle_block` job in the outbox finds out once it answers.
+    """
+    from_ref, to_ref = _pair(from_instance, to_instance, "block")
+    backend = get_backend()
+    try:
+        outcome = _block(backend, from_ref, to_ref, from_instance, to_instance)
+    except BackendUnavailableException as exc:
+        if not backend.joins_database_transaction:
+            # the block may have been stored without its signals: found out later (settle_block)
+            try:
+                defer(
+                    settle_block,
+                    reason=f"{type(exc).__name__}: {exc}",
+                    blocker=list(from_ref),
+                    blocked=list(to_ref),
+                )
+            except DatabaseError:  # the outbox is down too: the original failure is the one to raise
+                logger.exception("sequere: could not record the settle job of a failed block")
+        raise
     if not outcome.created and not sequere_settings.FAIL_SILENTLY:
         raise AlreadyBlockedException(
             f"{from_instance!r} already blocks {to_instance!r}; check is_blocked() first or set "

@@ -323,3 +323,32 @@ async def test_async_twins(alice, bob, project):
     assert [p async for p, _ in aget_muted(alice)] == [project]
     await aunmute(alice, project)
     assert await aget_muted_count(alice) == 0
+
+
+def test_a_block_whose_store_fails_is_settled_later(alice, bob, follow_backend, monkeypatch, received):
+    """The store wrote the block but its reply was lost: a settle job sends `blocked` later."""
+    from sequere.exceptions import BackendUnavailableException
+    from sequere.outbox import PendingJob
+    from sequere.relations import settle_block
+
+    backend = get_backend()
+    real_block = type(backend).block
+
+    def lost_reply(self, *args, **kwargs):
+        real_block(self, *args, **kwargs)
+        raise BackendUnavailableException("the reply was lost")
+
+    monkeypatch.setattr(type(backend), "block", lost_reply)
+    with pytest.raises(BackendUnavailableException):
+        block(alice, bob)
+    monkeypatch.undo()
+    assert is_blocked(alice, bob) and received.events == []
+    rows = list(PendingJob.objects.filter(job="sequere.relations.settle_block"))
+    if follow_backend == "database":
+        assert rows == []  # the block is in the caller's transaction, which rolls it back or not
+        return
+    assert [row.kwargs for row in rows] == [
+        {"blocker": ["user", str(alice.pk)], "blocked": ["user", str(bob.pk)]}
+    ]
+    assert settle_block(**rows[0].kwargs) == 1
+    assert received.events == [("blocked", alice, bob)]
