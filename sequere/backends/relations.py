@@ -11,7 +11,7 @@ Validation, exceptions and signals are written once above the backends, in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -84,3 +84,8 @@ class RelationsContract:
         whatever the chunk's size (no call per follower).
         """
         raise NotImplementedError(f"{type(self).__name__} does not store blocks or mutes.")
+
+    def iter_relations(self, kind: str, chunk_size: int = 1000) -> Iterator[list[tuple[Ref, Ref, datetime]]]:
+        """Every stored block (``kind`` = ``BLOCKS``) or mute (``MUTES``) as ``(from, to, created_at)``,
+        in lists of at most ``chunk_size`` (``sequere_migrate`` copies them after the edges)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot list its blocks and mutes.")

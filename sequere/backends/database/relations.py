@@ -10,7 +10,7 @@ it, so a block racing a follow leaves no edge. (SQLite runs one writing transact
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -176,3 +176,15 @@ class DatabaseRelations:
         )
         query = toward(Mute).union(toward(Block), blocked_by_actor)
         return {Ref(identifier, object_id) for identifier, object_id in query}
+
+    def iter_relations(self, kind: str, chunk_size: int = 1000) -> Iterator[list[tuple[Ref, Ref, datetime]]]:
+        """The ``Block`` or ``Mute`` rows by id, one query per chunk."""
+        rows = relation_model(kind)._default_manager.order_by("id")
+        fields = ("id", "from_identifier", "from_object_id", "to_identifier", "to_object_id", "created_at")
+        last_id = 0
+        while True:
+            chunk = list(rows.filter(id__gt=last_id).values_list(*fields)[:chunk_size])
+            if not chunk:
+                return
+            yield [(Ref(fi, fo), Ref(ti, to), at) for _, fi, fo, ti, to, at in chunk]
+            last_id = chunk[-1][0]

@@ -22,8 +22,8 @@ from django.utils import timezone
 from ...exceptions import BlockedException
 from ...redis.scripts import ScriptCall
 from ...refs import Ref
-from ...timeutils import to_micros
-from ..relations import BlockOutcome
+from ...timeutils import from_micros, to_micros
+from ..relations import BLOCKS, BlockOutcome
 from . import scripts
 from .keys import BLOCKED_BY_CODE, BLOCKS_CODE, FOLLOWERS_CODE, FOLLOWINGS_CODE, MUTED_BY_CODE, MUTES_CODE
 
@@ -224,3 +224,26 @@ class RedisRelations:
             index, _, object_id = entry.partition(":")
             out.add(Ref(identifiers[int(index) - 1], object_id))
         return out
+
+    def iter_relations(
+        self: RedisBackend, kind: str, chunk_size: int = 1000
+    ) -> Iterator[list[tuple[Ref, Ref, datetime]]]:
+        """The ``b`` (or ``s``) sets found by ``SCAN`` (every node of a cluster), read in ranges."""
+        code = BLOCKS_CODE if kind == BLOCKS else MUTES_CODE
+        link, chunk = self.link, []
+        for key in self.scan_keys(code):
+            ref, _, identifier = self.keys.parse(key)
+            start = 0
+            while True:
+                with link.errors:
+                    rows = link.client.zrange(key, start, start + chunk_size - 1, withscores=True)
+                for member, score in rows:
+                    chunk.append((ref, Ref(identifier, member), from_micros(score)))
+                    if len(chunk) >= chunk_size:
+                        yield chunk
+                        chunk = []
+                if len(rows) < chunk_size:
+                    break
+                start += chunk_size
+        if chunk:
+            yield chunk
