@@ -54,6 +54,10 @@ DEFAULTS: dict[str, Any] = {
     "TIMELINE_REMOVE_ON_UNFOLLOW": True,
     # hybrid fan-out: actors with more followers are pulled at read time (None: always push)
     "TIMELINE_PUSH_LIMIT": 10_000,
+    # live feed (sequere.contrib.timeline.live): "auto", "redis" or "poll"; seconds
+    "TIMELINE_LIVE_TRANSPORT": "auto",
+    "TIMELINE_LIVE_HEARTBEAT": 15.0,
+    "TIMELINE_LIVE_POLL_INTERVAL": 2.0,
     # REST API (sequere.contrib.rest_framework)
     "REST_SERIALIZERS": {},
     "REST_PAGE_SIZE": 20,

@@ -22,8 +22,10 @@ class TimelineConfig(AppConfig):
         from .backends import get_timeline_backend
         from .checks import check_timeline
         from .fanout import runner
+        from .live import publish
         from .receivers import on_followed, on_forgotten, on_unfollowed
         from .relations import on_blocked, on_muted, on_unmuted
+        from .signals import delivered
 
         checks.register(check_timeline)
         register_store("timeline", get_timeline_backend)
@@ -34,3 +36,4 @@ class TimelineConfig(AppConfig):
         blocked.connect(on_blocked, dispatch_uid="sequere.timeline.blocked")
         muted.connect(on_muted, dispatch_uid="sequere.timeline.muted")
         unmuted.connect(on_unmuted, dispatch_uid="sequere.timeline.unmuted")
+        delivered.connect(publish, dispatch_uid="sequere.timeline.live")

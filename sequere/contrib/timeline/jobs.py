@@ -17,6 +17,7 @@ from ...conf import sequere_settings
 from ...outbox import spawn
 from ...refs import Ref
 from ...timeutils import now_micros
+from . import signals
 from .actions import any_delivers_to_target, delivers_to_target
 from .backends import PUBLIC, get_timeline_backend
 from .records import ActionRecord
@@ -149,16 +150,17 @@ def deliver(
     ``via`` is the target whose followers these are (None: the actor's). The actor's own
     followers come without those who mute or block it (the chunk read left them out); a target's
     followers are filtered here, against the actor's blocks and mutes (one follow backend call
-    for the chunk).
+    for the chunk). Sends :data:`~sequere.contrib.timeline.signals.delivered` once for the chunk
+    when it added any entry.
     """
-    action = ActionRecord.from_dict(record)
-    owners = _refs(followers)
-    return get_timeline_backend().deliver(
-        [action],
-        owners if via is None else visible(action.actor, owners),
-        since=since,
-        via=None if via is None else _ref(via),
-    )
+    backend, action, owners = get_timeline_backend(), ActionRecord.from_dict(record), _refs(followers)
+    via_ref = None if via is None else _ref(via)
+    if via_ref is not None:
+        owners = visible(action.actor, owners)
+    written, new = backend.deliver_counts([action], owners, since=since, via=via_ref)
+    if new:  # a retried chunk finds its entries there: nothing new, no signal
+        signals.send_delivered(backend, action, owners, via_ref)
+    return written
 
 
 def retract(record: dict[str, Any]) -> int:
@@ -202,17 +204,21 @@ def import_actions(owner: Sequence[str], source: Sequence[str], copy: bool = Tru
     At most ``SEQUERE_TIMELINE_POPULATE_RANGE`` actions; nothing when ``owner`` no longer follows
     ``source`` by the time the job runs, or mutes or blocks it, nor with ``copy=False``
     (``SEQUERE_TIMELINE_IMPORT_ON_FOLLOW = False``: the job then only does the hybrid fan-out's
-    part). A pulled ``source`` is pulled
-    instead, from where the copy would have started. Returns how many actions were written.
+    part). A pulled ``source`` is pulled instead, from where the copy would have started.
+    Returns how many actions were written.
     """
     owner_ref, source_ref = _ref(owner), _ref(source)
     since = now_micros()
+    backend = get_timeline_backend()
+    mode = backend.get_pull_mode(source_ref)
+    if mode is None and not copy:
+        # nothing to pull or copy; a pushed source that has crossed the limit since is moved by
+        # its next save (dispatch checks), so a follow costs no follower count here
+        return 0
     if not get_backend().exists(owner_ref, source_ref) or is_hidden(owner_ref, source_ref):
         return 0
-    backend = get_timeline_backend()
     populate = int(sequere_settings.TIMELINE_POPULATE_RANGE)
     written = 0
-    mode = backend.get_pull_mode(source_ref)
     if mode is not None:
         # pulled: merge from where an import would have started (or from now, without import)
         cutoff = since

@@ -263,10 +263,10 @@ def test_permission_hook_guards_unfollow_too(logged_client, member, project, mon
 
 
 def test_follow_view_query_count(logged_client, member, project, django_assert_num_queries):
-    # session + user, the object, the insert, the timeline job's part of hybrid fan-out (the edge,
-    # whether a mute or block hides the object, its pull mode, its follower count), then the four
-    # counts of the JSON body
-    with django_assert_num_queries(12):
+    # session + user, the object, the insert, the timeline job's part of hybrid fan-out (the
+    # object's pull mode: pushed, and no import, so nothing more), then the four counts of the
+    # JSON body
+    with django_assert_num_queries(9):
         response = post(logged_client, FOLLOW, fields(project), **JSON)
     assert response.status_code == 200
 
