@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from ..conf import on_reload, sequere_settings
-from .base import FOLLOWERS, FOLLOWINGS, FRIENDS, KINDS, REQUESTS, SENT_REQUESTS, BaseBackend
+from .base import BLOCKS, FOLLOWERS, FOLLOWINGS, FRIENDS, KINDS, MUTES, REQUESTS, SENT_REQUESTS, BaseBackend
 
 __all__ = [
+    "BLOCKS",
     "BaseBackend",
     "FOLLOWERS",
     "FOLLOWINGS",
     "FRIENDS",
     "KINDS",
+    "MUTES",
     "REQUESTS",
     "SENT_REQUESTS",
     "get_backend",

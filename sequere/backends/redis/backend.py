@@ -19,18 +19,22 @@ from ...refs import Edge, Ref
 from ...registration import registry
 from ...timeutils import from_micros, to_micros
 from ..base import FOLLOWERS, FOLLOWINGS, FRIENDS, REQUESTS, SENT_REQUESTS, BaseBackend
+from ..relations import BLOCKS, MUTES
 from . import scripts
 from .asynchronous import AsyncRedisMethods
 from .audit import audit_store
 from .cluster import ClusterWrites, tombstone_lifetime
 from .keys import (
+    BLOCKS_CODE,
     FOLLOWERS_CODE,
     FOLLOWINGS_CODE,
     FRIENDS_CODE,
+    MUTES_CODE,
     REQUESTS_CODE,
     SENT_REQUESTS_CODE,
     KeyBuilder,
 )
+from .relations import RedisRelations, raise_blocked
 from .requests import RequestMethods
 from .single import MARKER_LIFETIME, SingleRedisWrites, new_operation_id
 
@@ -40,6 +44,8 @@ CODE = {
     FRIENDS: FRIENDS_CODE,
     REQUESTS: REQUESTS_CODE,
     SENT_REQUESTS: SENT_REQUESTS_CODE,
+    BLOCKS: BLOCKS_CODE,
+    MUTES: MUTES_CODE,
 }
 #: Edges per pipeline in bulk writes (``add_many``, ``remove_all``).
 WRITE_BATCH = 500
@@ -47,7 +53,7 @@ WRITE_BATCH = 500
 SCAN_BATCH = 1000
 
 
-class RedisBackend(RequestMethods, AsyncRedisMethods, BaseBackend):
+class RedisBackend(RequestMethods, RedisRelations, AsyncRedisMethods, BaseBackend):
     """Stores each edge twice, in the follower's followings and the followed's followers.
 
     Every list is split by the other side's identifier (one sorted set per type), so a filtered
@@ -137,7 +143,10 @@ class RedisBackend(RequestMethods, AsyncRedisMethods, BaseBackend):
             followed=to_ref,
             token=token,
         )
-        return self.writes.outcome(results).reported
+        outcome = self.writes.outcome(results)
+        if outcome.blocked and not outcome.reported:
+            raise_blocked(from_ref, to_ref)
+        return outcome.reported
 
     # -- the contract --------------------------------------------------------------------------
     def add(self, from_ref: Ref, to_ref: Ref, created_at: datetime) -> bool:
@@ -336,6 +345,7 @@ class RedisBackend(RequestMethods, AsyncRedisMethods, BaseBackend):
                     removed += len(members)
         self.remove_requests_of(ref, identifiers)
         doomed = [self.keys.key(ref, code, i) for code in CODE.values() for i in identifiers]
+        doomed += self.forget_relations(ref, identifiers)
         doomed += writes.resource_keys(ref, identifiers)
         with link.errors:
             # one DEL: every key carries the resource's hash tag, so one slot on a cluster too

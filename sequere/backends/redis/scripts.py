@@ -35,3 +35,13 @@ DROP_REQUEST = Script(__package__, "drop_request")
 DROP_REQUEST_HALF = Script(__package__, "drop_request_half")
 APPROVE = Script(__package__, "approve")
 APPROVE_HALF = Script(__package__, "approve_half")
+#: Blocks: both resources and the follows both ways in one script (single Redis), or one
+#: resource's half (Redis Cluster); unblocks alike (:mod:`sequere.backends.redis.relations`).
+BLOCK = Script(__package__, "block")
+BLOCK_HALF = Script(__package__, "block_half")
+UNBLOCK = Script(__package__, "unblock")
+UNBLOCK_HALF = Script(__package__, "unblock_half")
+#: The fan-out filter: which owners of a chunk mute or block an actor, or are blocked by it.
+HIDDEN = Script(__package__, "hidden")
+#: The fan-out's chunk of followers with the filter applied in the same script (``iter_audience``).
+AUDIENCE = Script(__package__, "audience")

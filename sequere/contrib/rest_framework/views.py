@@ -31,7 +31,9 @@ from ...exceptions import (
     AlreadyFollowingException,
     AlreadyRequestedException,
     BackendUnavailableException,
+    BlockedException,
     FollowRequestNotFoundException,
+    FollowNotAllowedException,
     InvalidInstanceException,
     NotFollowingException,
     NotRegisteredException,
@@ -231,6 +233,8 @@ class FollowView(SequereAPIView):
             return Response(self._state(True, user, instance, options))
         except AlreadyRequestedException:
             return Response(self._state(False, user, instance, options, requested=True))
+        except (BlockedException, FollowNotAllowedException):  # a block either way, or can_follow
+            raise exceptions.PermissionDenied("You may not follow this object.") from None
         if result == REQUESTED:
             state = self._state(False, user, instance, options, requested=True)
             return Response(state, status=status.HTTP_202_ACCEPTED)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sequere_database', '0001_initial'),
+        ('sequere_database', '0002_block_mute'),
     ]
 
     operations = [
