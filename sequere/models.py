@@ -33,6 +33,16 @@ from .async_api import (
     ais_following,
     aunfollow,
 )
+from .async_follow_requests import (
+    aapprove,
+    acancel,
+    adeny,
+    aget_follow_requests,
+    aget_follow_requests_count,
+    aget_sent_requests,
+    aget_sent_requests_count,
+    ahas_requested,
+)
 from .async_relations import (
     ablock,
     aget_blocked,
@@ -44,16 +54,6 @@ from .async_relations import (
     amute,
     aunblock,
     aunmute,
-)
-from .async_follow_requests import (
-    aapprove,
-    acancel,
-    adeny,
-    aget_follow_requests,
-    aget_follow_requests_count,
-    aget_sent_requests,
-    aget_sent_requests_count,
-    ahas_requested,
 )
 from .follow_requests import (
     approve,
