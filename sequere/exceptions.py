@@ -23,6 +23,8 @@ class AlreadyRequestedException(SequereException):
 class FollowRequestNotFoundException(SequereException):
     """``approve``, ``deny`` or ``cancel`` of a follow request that is not pending (never made,
     or already approved, denied or cancelled); nothing was changed."""
+
+
 class BlockedException(SequereException):
     """``follow(a, b)`` while ``a`` blocks ``b`` or ``b`` blocks ``a`` (see :func:`sequere.models.block`).
 

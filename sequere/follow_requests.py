@@ -25,6 +25,7 @@ from .conf import sequere_settings
 from .exceptions import (
     AlreadyFollowingException,
     AlreadyRequestedException,
+    BlockedException,
     FollowRequestNotFoundException,
     OutcomeUnknownException,
 )
@@ -32,6 +33,7 @@ from .follow_results import REQUESTED, FollowResult
 from .outbox import defer, recording
 from .refs import Ref
 from .registration import registry
+from .relations import blocked_error
 from .results import FollowList
 from .signals import follow_approved, follow_cancelled, follow_denied, follow_requested, followed
 from .timeutils import from_micros, to_micros
@@ -58,25 +60,30 @@ def request(from_instance: Any, to_instance: Any, from_ref: Ref, to_ref: Ref) ->
     """What :func:`~sequere.models.follow` does for an account that requires approval.
 
     One write (one SQL statement; one round trip, one per slot on a cluster). Returns
-    :data:`~sequere.REQUESTED`. Raises :class:`AlreadyFollowingException` when the edge exists
-    and :class:`AlreadyRequestedException` when a request is pending; with
+    :data:`~sequere.REQUESTED`. Raises :class:`BlockedException` when either blocks the other
+    (whatever ``SEQUERE_FAIL_SILENTLY`` says; checked in the same statement or script),
+    :class:`AlreadyFollowingException` when the edge exists and
+    :class:`AlreadyRequestedException` when a request is pending; with
     ``SEQUERE_FAIL_SILENTLY`` nothing changes and it returns what is in force (``None`` for the
     follow, :data:`~sequere.REQUESTED` for the pending request).
     """
     created_at = timezone.now()
     backend = get_backend()
-    with recording(
-        joins_database_transaction=backend.joins_database_transaction, service="follow request"
-    ) as change:
-        outcome = backend.add_request(from_ref, to_ref, created_at)
-        if outcome == ADDED:
-            change.undo = lambda: backend.remove_request(from_ref, to_ref)
-            follow_requested.send(
-                sender=type(from_instance),
-                from_instance=from_instance,
-                to_instance=to_instance,
-                created_at=created_at,
-            )
+    try:
+        with recording(
+            joins_database_transaction=backend.joins_database_transaction, service="follow request"
+        ) as change:
+            outcome = backend.add_request(from_ref, to_ref, created_at)
+            if outcome == ADDED:
+                change.undo = lambda: backend.remove_request(from_ref, to_ref)
+                follow_requested.send(
+                    sender=type(from_instance),
+                    from_instance=from_instance,
+                    to_instance=to_instance,
+                    created_at=created_at,
+                )
+    except BlockedException as exc:
+        raise blocked_error(exc, from_instance, to_instance) from exc
     if outcome == ADDED:
         return REQUESTED
     if sequere_settings.FAIL_SILENTLY:
@@ -144,7 +151,8 @@ def approve(instance: Any, requester: Any) -> None:
     ``follow_approved`` then ``followed``, recorded with their derived work (the timeline
     import) as :func:`~sequere.models.follow` records its own. Raises
     :class:`FollowRequestNotFoundException` (nothing changed) when no request is pending, even
-    with ``SEQUERE_FAIL_SILENTLY``. When ``requester`` already follows ``instance`` (it followed
+    with ``SEQUERE_FAIL_SILENTLY``; :class:`BlockedException` (nothing changed, the request
+    stays) while either blocks the other. When ``requester`` already follows ``instance`` (it followed
     while the account did not require approval) the request is removed and nothing is sent.
     """
     from_ref, to_ref = _edge_refs(requester, instance)
@@ -158,6 +166,8 @@ def approve(instance: Any, requester: Any) -> None:
             if outcome == APPROVED:
                 change.undo = lambda: _unapprove(backend, from_ref, to_ref, created_at)
                 _send_approved(requester, instance, created_at)
+    except BlockedException as exc:
+        raise blocked_error(exc, requester, instance) from exc
     except OutcomeUnknownException as exc:
         defer(
             finish_approval,

@@ -76,6 +76,7 @@ class SequereMixin:
     def cancel(self, instance: Any) -> None:
         """Withdraw this object's request to follow ``instance`` (:func:`sequere.models.cancel`)."""
         follow_requests.cancel(self, instance)
+
     def block(self, instance: Any) -> None:
         """Block ``instance`` (see :func:`sequere.models.block`)."""
         relations.block(self, instance)

@@ -129,6 +129,8 @@ def _block(backend: Any, from_ref: Ref, to_ref: Ref, from_instance: Any, to_inst
         if outcome.backward:
             unfollowed.send(sender=type(to_instance), from_instance=to_instance, to_instance=from_instance)
         if outcome.created:
+            # pending follow requests of the pair go too; none can be made once the block stands
+            backend.remove_requests_between(from_ref, to_ref)
             blocked.send(sender=type(from_instance), from_instance=from_instance, to_instance=to_instance)
     return outcome
 

@@ -252,6 +252,11 @@ class BaseBackend(RelationsContract, abc.ABC):
         and no change."""
         raise NotImplementedError(f"{type(self).__name__} does not store follow requests.")
 
+    def remove_requests_between(self, a: Ref, b: Ref) -> int:
+        """Delete the pending requests of the pair both ways (``block()`` calls it once the block
+        is stored, so none can be made after); how many were pending. The default removes each."""
+        return int(self.remove_request(a, b)) + int(self.remove_request(b, a))
+
     def request_exists(self, from_ref: Ref, to_ref: Ref) -> bool:
         """Whether ``from_ref``'s request to follow ``to_ref`` is pending."""
         raise NotImplementedError(f"{type(self).__name__} does not store follow requests.")

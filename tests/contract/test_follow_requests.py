@@ -368,3 +368,59 @@ def test_answers_cost(follow_backend, private, fan, django_assert_num_queries, s
     follow(other, private)
     with django_assert_num_queries(SQL_PER_REQUEST.get(follow_backend, 0)):
         deny(private, other)
+
+
+# -- blocks (sequere.relations) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who_blocks", ["account", "requester"])
+def test_a_block_either_way_refuses_the_request(private, fan, who_blocks, recorder):
+    from sequere.exceptions import BlockedException
+    from sequere.models import block
+
+    if who_blocks == "account":
+        block(private, fan)
+    else:
+        block(fan, private)
+    recorder.sent.clear()
+    with pytest.raises(BlockedException, match="a block stands between them"):
+        follow(fan, private)
+    nothing_stored(private, fan)
+    assert recorder.sent == []
+
+
+def test_a_block_drops_pending_requests_both_ways(private, fan):
+    from sequere.models import block, unblock
+
+    other = User.objects.create(username="other", is_private=True)
+    follow(fan, private)
+    fan.is_private = True
+    follow(private, fan)
+    follow(fan, other)
+    block(private, fan)
+    assert not has_requested(fan, private) and not has_requested(private, fan)
+    assert get_follow_requests_count(private) == 0 and get_sent_requests_count(private) == 0
+    assert has_requested(fan, other)  # another pair: untouched
+    with pytest.raises(FollowRequestNotFoundException):
+        approve(private, fan)
+    unblock(private, fan)
+    assert follow(fan, private) is REQUESTED  # asking again after the unblock
+
+
+def test_an_approval_across_a_block_is_refused_and_changes_nothing(private, fan):
+    """A block stored while a request is pending (the backend alone, without the API's clean-up):
+    the approval's own check refuses it, in the same statement or script."""
+    from sequere.exceptions import BlockedException
+    from sequere.registration import registry
+
+    backend = get_backend()
+    follow(fan, private)
+    from django.utils import timezone
+
+    backend.block(registry.get_ref(private), registry.get_ref(fan), timezone.now())
+    with pytest.raises(BlockedException):
+        approve(private, fan)
+    assert not is_following(fan, private)
+    assert has_requested(fan, private)  # the request stays until denied or cancelled
+    deny(private, fan)
+    assert get_follow_requests_count(private) == 0

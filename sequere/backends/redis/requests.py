@@ -35,6 +35,7 @@ from ...timeutils import to_micros
 from ..base import ADDED, APPROVED, FOLLOWING, MISSING, PENDING
 from . import scripts
 from .keys import FOLLOWERS_CODE, FOLLOWINGS_CODE, REQUESTS_CODE, SENT_REQUESTS_CODE
+from .relations import raise_blocked
 from .single import MARKER_LIFETIME, new_operation_id
 
 if TYPE_CHECKING:
@@ -73,36 +74,69 @@ class RequestMethods:
         followed_followers = self.keys.key(to_ref, FOLLOWERS_CODE, from_ref.identifier)
         if self.link.cluster:
             follower_followings = self.keys.key(from_ref, FOLLOWINGS_CODE, to_ref.identifier)
+            b_blocks, b_blocked_by = self.keys.blocks(to_ref, from_ref.identifier)
+            a_blocks, a_blocked_by = self.keys.blocks(from_ref, to_ref.identifier)
             calls = [
                 ScriptCall(
                     scripts.REQUEST_HALF,
-                    {"joined": followed_followers, "requests": keys["followed_requests"]},
+                    {
+                        "joined": followed_followers,
+                        "requests": keys["followed_requests"],
+                        "blocks": b_blocks,
+                        "blocked_by": b_blocked_by,
+                    },
                     {"time": stamp, "member": from_ref.object_id},
                 ),
                 ScriptCall(
                     scripts.REQUEST_HALF,
-                    {"joined": follower_followings, "requests": keys["follower_sent"]},
+                    {
+                        "joined": follower_followings,
+                        "requests": keys["follower_sent"],
+                        "blocks": a_blocks,
+                        "blocked_by": a_blocked_by,
+                    },
                     {"time": stamp, "member": to_ref.object_id},
                 ),
             ]
         else:
+            blocks, blocked_by = self.keys.blocks(to_ref, from_ref.identifier)
             calls = [
                 ScriptCall(
                     scripts.REQUEST,
-                    {"followed_followers": followed_followers, **keys},
+                    {
+                        "followed_followers": followed_followers,
+                        **keys,
+                        "followed_blocks": blocks,
+                        "followed_blocked_by": blocked_by,
+                    },
                     {"time": stamp, "follower": from_ref.object_id, "followed": to_ref.object_id},
                 )
             ]
         answer = self._write_request("follow request", from_ref, to_ref, calls, str(stamp))[0]
+        if answer["blocked"]:
+            raise_blocked(from_ref, to_ref)
         if answer["added"] or answer["again"]:
             return ADDED
         return FOLLOWING if answer["following"] else PENDING
 
     def remove_request(self: RedisBackend, from_ref: Ref, to_ref: Ref) -> bool:
         """``drop_request.lua`` (single Redis) or one ``drop_request_half.lua`` per side (cluster)."""
+        op = new_operation_id()
+        answer = self._write_request(
+            "request removal", from_ref, to_ref, self._drop_calls(from_ref, to_ref, op), op
+        )[0]
+        return answer["removed"] or answer["again"]
+
+    def remove_requests_between(self: RedisBackend, a: Ref, b: Ref) -> int:
+        """Both directions' drops in one pipeline: one round trip per node."""
+        calls = self._drop_calls(a, b, "") + self._drop_calls(b, a, "")
+        replies = self.link.run_many(calls)
+        first, second = replies[0], replies[len(calls) // 2]
+        return int(first["removed"]) + int(second["removed"])
+
+    def _drop_calls(self: RedisBackend, from_ref: Ref, to_ref: Ref, op: str) -> list[ScriptCall]:
         keys = self._request_keys(from_ref, to_ref)
         marker = self.keys.marker(to_ref, REQUESTS_CODE, from_ref)
-        op = new_operation_id()
         if self.link.cluster:
             calls = [
                 ScriptCall(
@@ -132,8 +166,7 @@ class RequestMethods:
                     },
                 )
             ]
-        answer = self._write_request("request removal", from_ref, to_ref, calls, op)[0]
-        return answer["removed"] or answer["again"]
+        return calls
 
     def approve_request(self: RedisBackend, from_ref: Ref, to_ref: Ref, created_at: datetime) -> str:
         """``approve.lua`` (single Redis); on a cluster ``approve_half.lua``, then the follower's half."""
@@ -151,9 +184,12 @@ class RequestMethods:
             "followed_followings": b_out,
             "followed_friends": b_friends,
         }
+        keys["followed_blocks"], keys["followed_blocked_by"] = self.keys.blocks(to_ref, from_ref.identifier)
         args = {"time": stamp, "follower": from_ref.object_id, "followed": to_ref.object_id}
         call = ScriptCall(scripts.APPROVE, keys, args)
         answer = self._write_request("approval", from_ref, to_ref, [call], str(stamp))[0]
+        if answer["blocked"]:
+            raise_blocked(from_ref, to_ref)
         if answer["approved"] or answer["again"]:
             return APPROVED
         return FOLLOWING if answer["following"] else MISSING
@@ -164,6 +200,8 @@ class RequestMethods:
         keys["requests"] = self._request_keys(from_ref, to_ref)["followed_requests"]
         call = ScriptCall(scripts.APPROVE_HALF, keys, {"time": stamp, "member": from_ref.object_id})
         answer = self._write_request("approval", from_ref, to_ref, [call], str(stamp))[0]
+        if answer["blocked"]:
+            raise_blocked(from_ref, to_ref)
         if not (answer["approved"] or answer["again"]):
             return MISSING
         self._follower_half_of_approval(from_ref, to_ref, stamp)
