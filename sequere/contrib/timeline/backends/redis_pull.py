@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import struct
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import takewhile
 from typing import Any
 
@@ -37,9 +38,15 @@ def member(ref: Ref) -> str:
     return json.dumps([ref.identifier, ref.object_id])
 
 
+@lru_cache(maxsize=4096)
+def _member_ref(name: str) -> Ref:
+    # pulled actors are the few popular accounts many readers share: decoded once per process
+    return Ref(*(str(part) for part in json.loads(name)))
+
+
 def decode_pulled(raw: Sequence[Any]) -> dict[Ref, int]:
     """``ZRANGE ... WITHSCORES`` of a ``pulling`` ZSET as ``{actor: cutoff}``."""
-    return {Ref(*(str(part) for part in json.loads(name))): int(score) for name, score in raw}
+    return {_member_ref(name): int(score) for name, score in raw}
 
 
 def _date(entry: bytes) -> int:
