@@ -217,12 +217,22 @@ class Timeline:
     def _list(self, kind: str, action: Any, target: Any, desc: bool) -> ActionList:
         return ActionList(self.backend, self.ref, kind, verb=_verb(action), target=_target(target), desc=desc)
 
-    def get_private(self, action: Any = None, target: Any = None, desc: bool = False) -> ActionList:
+    def get_private(
+        self, action: Any = None, target: Any = None, desc: bool = False, *, history: bool = False
+    ) -> ActionList:
         """Actions of this owner and of what it follows, oldest first (``desc=True``: newest first).
 
         ``action`` (a verb or an Action class) keeps one verb; ``target`` (an identifier, a model or
-        an instance) keeps actions whose target is of that type; both combine.
+        an instance) keeps actions whose target is of that type; both combine. ``history=True``
+        (newest first) goes on past the cap from the followed accounts' public timelines, see
+        :mod:`~sequere.contrib.timeline.history`.
         """
+        if history:
+            from .history import HistoryActionList
+
+            return HistoryActionList(
+                self.backend, self.ref, PRIVATE, verb=_verb(action), target=_target(target), desc=desc
+            )
         return self._list(PRIVATE, action, target, desc)
 
     def get_public(self, action: Any = None, target: Any = None, desc: bool = False) -> ActionList:

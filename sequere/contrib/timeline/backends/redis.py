@@ -38,6 +38,7 @@ from .base import BaseTimelineBackend
 from .keys import KeyBuilder, ref_field
 from .redis_async import AsyncTimelineMethods
 from .redis_audit import audit_timelines
+from .redis_history import HistoryMixin
 from .redis_pull import PullMixin, member
 
 __all__ = ["OWNERS_PER_CALL", "RedisBackend"]
@@ -54,7 +55,7 @@ REMOVE = Script(__package__, "remove")
 SEEK = Script(__package__, "seek")
 
 
-class RedisBackend(AsyncTimelineMethods, PullMixin, BaseTimelineBackend):
+class RedisBackend(AsyncTimelineMethods, HistoryMixin, PullMixin, BaseTimelineBackend):
     """Timelines as Redis lists of packed entries; see the module docstring for costs.
 
     The async twins send the same scripts and pipelines through ``redis.asyncio``
