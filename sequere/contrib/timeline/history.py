@@ -1,4 +1,8 @@
-"""History past the cap: a private timeline read newest first goes on past what it holds.
+"""Private timelines read beyond what they store: history past the cap, and inactive owners.
+
+:class:`PrivateActionList` is a private timeline that notices an inactive owner
+(``SEQUERE_TIMELINE_INACTIVE_AFTER``, :mod:`~sequere.contrib.timeline.inactive`) and then reads
+from the pull path; :class:`HistoryActionList` adds the history past the cap.
 
 A private timeline keeps its newest ``SEQUERE_TIMELINE_MAX_LENGTH`` entries. Read with
 ``Timeline(owner).get_private(desc=True, history=True)``, the list continues, past its oldest held
@@ -42,28 +46,38 @@ from typing import Any
 from ...backends import FOLLOWINGS, get_backend
 from ...conf import sequere_settings
 from ...refs import Ref
+from . import inactive
 from .backends import PRIVATE
 from .records import ActionRecord
 from .timeline import ActionList
 
-__all__ = ["HistoryActionList"]
+__all__ = ["HistoryActionList", "PrivateActionList"]
 
 
 def _matches(record: ActionRecord, verb: str | None, target: str | None) -> bool:
     return (verb is None or record.verb == verb) and (target is None or record.target_identifier == target)
 
 
-class HistoryActionList(ActionList):
-    """A newest-first private :class:`~.timeline.ActionList` that goes on past its cap (see the
-    module docstring)."""
+class PrivateActionList(ActionList):
+    """A private :class:`~.timeline.ActionList` that reads an inactive owner's feed from the pull
+    path.
+
+    With ``SEQUERE_TIMELINE_INACTIVE_AFTER`` set, its first read asks for the owner's seen mark
+    (one more round trip or query); when the mark is due it queues
+    :func:`~sequere.contrib.timeline.inactive.refresh`, and when the owner was inactive (the
+    fan-out may have skipped it) pages, offsets and ``count()`` come from the merged view: its
+    stored entries and the newest entries of the public timelines of what it follows, dated from
+    its mark on, at most ``SEQUERE_TIMELINE_MAX_LENGTH`` of them. Nothing is written by the read.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._sources: list[Ref] | None = None
-        self._seam: tuple[tuple | None] | None = None
+        self._stale: tuple[bool, int | None] | None = None
+        self._view: list[tuple[tuple, Any]] | None = None
 
     def sources(self) -> list[Ref]:
-        """The owner and everything it follows: whose public timelines the history reads."""
+        """The owner and everything it follows: whose public timelines are read beyond the store."""
         if self._sources is None:
             chunk = int(sequere_settings.TIMELINE_DISPATCH_RANGE)
             sources = [self.owner]
@@ -72,18 +86,9 @@ class HistoryActionList(ActionList):
             self._sources = sources
         return self._sources
 
-    def seam(self) -> tuple | None:
-        """The key of the oldest held entry of this list (None when it holds none)."""
-        if self._seam is None:
-            rows = self.backend.fetch_keyset(
-                self.owner, PRIVATE, verb=self.verb, target=self.target, desc=False, limit=1
-            )
-            self._seam = (rows[0][0] if rows else None,)
-        return self._seam[0]
-
     def _history(self, ascending: bool, after: tuple | None, limit: int) -> list[tuple[tuple, Any]]:
-        """Up to ``limit`` history entries next to ``after`` (newest first from it, or oldest
-        first with ``ascending``), as ``(key, record or None)``."""
+        """Up to ``limit`` entries of the sources' public timelines next to ``after`` (newest first
+        from it, or oldest first with ``ascending``), as ``(key, record or None)``."""
         if limit <= 0:
             return []
         keys = self.backend.fetch_public_keys(
@@ -97,6 +102,77 @@ class HistoryActionList(ActionList):
                 record = None
             rows.append((key, record))
         return rows
+
+    def stale(self) -> bool:
+        """Whether the owner was inactive, so that this list reads the merged view (one read of
+        its seen mark, cached; queues the refresh job when the mark is due)."""
+        if self._stale is None:
+            stale, due, seen = inactive.seen_state(self.owner)
+            if due:
+                inactive.note_read(self.owner)
+            self._stale = (stale, seen)
+        return self._stale[0]
+
+    def view(self) -> list[tuple[tuple, Any]]:
+        """The merged view of an inactive owner's feed, newest first, as ``(key, record)``."""
+        if self._view is None:
+            cap = int(sequere_settings.TIMELINE_MAX_LENGTH)
+            seen = self._stale[1] if self._stale else None
+            held = ActionList._fetch(self, 0, cap) if self.desc else ActionList._fetch(self, 0, None)
+            rows = {record.id: ((record.date, record.id), record) for record in held}
+            for key, record in self._history(False, None, cap):
+                if record is not None and (seen is None or key[0] >= seen):
+                    rows.setdefault(key[1], (key, record))
+            self._view = sorted(rows.values(), key=lambda row: row[0], reverse=True)[:cap]
+        return self._view
+
+    def count(self) -> int:
+        if self.stale():
+            return len(self.view())
+        return super().count()
+
+    def _fetch(self, offset: int, limit: int | None) -> list[ActionRecord]:
+        if not self.stale():
+            return super()._fetch(offset, limit)
+        rows = self.view() if self.desc else self.view()[::-1]
+        end = None if limit is None else offset + limit
+        return [record for _, record in rows[offset:end]]
+
+    def _seek(self, after: tuple | None, before: tuple | None, limit: int) -> list[tuple]:
+        if not self.stale():
+            return super()._seek(after, before, limit)
+        rows = self.view() if self.desc else self.view()[::-1]
+        desc = self.desc
+        if after is not None:
+            return [row for row in rows if (row[0] < after if desc else row[0] > after)][:limit]
+        if before is not None:
+            return [row for row in rows if (row[0] > before if desc else row[0] < before)][-limit:]
+        return rows[:limit]
+
+    def oldest_key(self) -> tuple | None:
+        """The key of the oldest entry this list holds (None when it holds none)."""
+        if self.stale():
+            view = self.view()
+            return view[-1][0] if view else None
+        rows = self.backend.fetch_keyset(
+            self.owner, PRIVATE, verb=self.verb, target=self.target, desc=False, limit=1
+        )
+        return rows[0][0] if rows else None
+
+
+class HistoryActionList(PrivateActionList):
+    """A newest-first :class:`PrivateActionList` that goes on past its cap (see the module
+    docstring)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._seam: tuple[tuple | None] | None = None
+
+    def seam(self) -> tuple | None:
+        """The key of the oldest held entry of this list (None when it holds none)."""
+        if self._seam is None:
+            self._seam = (self.oldest_key(),)
+        return self._seam[0]
 
     def _fetch(self, offset: int, limit: int | None) -> list[ActionRecord]:
         held = self.count()

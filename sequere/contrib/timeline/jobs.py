@@ -19,6 +19,7 @@ from ...refs import Ref
 from ...timeutils import now_micros
 from .actions import any_delivers_to_target, delivers_to_target
 from .backends import PUBLIC, get_timeline_backend
+from .inactive import active
 from .records import ActionRecord
 
 #: The cut-off of a pulled following that merges everything its actor's public timeline holds.
@@ -133,11 +134,12 @@ def deliver(
 ) -> int:
     """One chunk of :func:`dispatch`: one backend write; returns how many timelines were written.
 
-    ``via`` is the target whose followers these are (None: the actor's).
+    ``via`` is the target whose followers these are (None: the actor's). Inactive followers
+    (``SEQUERE_TIMELINE_INACTIVE_AFTER``) are skipped (:func:`.inactive.active`).
     """
     return get_timeline_backend().deliver(
         [ActionRecord.from_dict(record)],
-        _refs(followers),
+        active(_refs(followers)),
         since=since,
         via=None if via is None else _ref(via),
     )

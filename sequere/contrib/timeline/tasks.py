@@ -18,7 +18,7 @@ from django.db import InterfaceError, OperationalError
 
 from ... import outbox, receivers
 from ...exceptions import BackendUnavailableException
-from . import jobs
+from . import inactive, jobs
 
 RETRY_ON: tuple[type[BaseException], ...] = (
     BackendUnavailableException,
@@ -70,6 +70,7 @@ stop_pulling = _task(jobs.stop_pulling, "sequere.timeline.stop_pulling")
 switch_mode = _task(jobs.switch_mode, "sequere.timeline.switch_mode")
 pull_chunk = _task(jobs.pull_chunk, "sequere.timeline.pull_chunk")
 materialize_chunk = _task(jobs.materialize_chunk, "sequere.timeline.materialize_chunk")
+refresh = _task(inactive.refresh, "sequere.timeline.refresh")
 forget = _task(receivers.forget, "sequere.forget")
 
 #: The task that runs each job: the timeline's (:mod:`sequere.contrib.timeline.jobs`) and the
@@ -86,6 +87,7 @@ TASKS: dict[Callable[..., Any], Any] = {
     jobs.switch_mode: switch_mode,
     jobs.pull_chunk: pull_chunk,
     jobs.materialize_chunk: materialize_chunk,
+    inactive.refresh: refresh,
     receivers.forget: forget,
 }
 

@@ -10,10 +10,11 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from ...conf import sequere_settings
 from ...outbox import enqueue, recording
 from ...registration import registry
 from ...results import LazyList
-from ...timeutils import from_micros, to_micros
+from ...timeutils import from_micros, now_micros, to_micros
 from . import jobs, signals
 from .actions import Action, get_actions
 from .backends import PRIVATE, PUBLIC, BaseTimelineBackend, get_timeline_backend
@@ -227,12 +228,12 @@ class Timeline:
         (newest first) goes on past the cap from the followed accounts' public timelines, see
         :mod:`~sequere.contrib.timeline.history`.
         """
-        if history:
-            from .history import HistoryActionList
+        if history or sequere_settings.TIMELINE_INACTIVE_AFTER is not None:
+            from .history import HistoryActionList, PrivateActionList
 
-            return HistoryActionList(
-                self.backend, self.ref, PRIVATE, verb=_verb(action), target=_target(target), desc=desc
-            )
+            kind = HistoryActionList if history else PrivateActionList
+            verb, target = _verb(action), _target(target)
+            return kind(self.backend, self.ref, PRIVATE, verb=verb, target=target, desc=desc)
         return self._list(PRIVATE, action, target, desc)
 
     def get_public(self, action: Any = None, target: Any = None, desc: bool = False) -> ActionList:
@@ -260,7 +261,22 @@ class Timeline:
         """
         moment = self._read_moment(timestamp, at)
         self.backend.set_read_at(self.ref, to_micros(moment))
+        if sequere_settings.TIMELINE_INACTIVE_AFTER is not None:
+            self.touch()
         return moment
+
+    def touch(self) -> None:
+        """Record that this owner is active now (``SEQUERE_TIMELINE_INACTIVE_AFTER``, see
+        :mod:`~sequere.contrib.timeline.inactive`): one read of its seen mark, then one write;
+        when it was inactive, the :func:`~sequere.contrib.timeline.inactive.refresh` job is
+        queued instead, which marks it and rebuilds its feed. Nothing when the setting is off."""
+        from . import inactive
+
+        stale, _, _ = inactive.seen_state(self.ref)
+        if stale:
+            enqueue(inactive.refresh, owner=list(self.ref))
+        elif inactive.inactive_after() is not None:
+            self.backend.touch([self.ref], now_micros())
 
     @staticmethod
     def _read_moment(timestamp: datetime | None, at: datetime | None) -> datetime:

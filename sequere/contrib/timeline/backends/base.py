@@ -184,6 +184,18 @@ class BaseTimelineBackend(abc.ABC):
         self.unpull(list(cutoffs), actor)
         return written
 
+    # inactive followers (SEQUERE_TIMELINE_INACTIVE_AFTER)
+
+    @abc.abstractmethod
+    def touch(self, owners: Sequence[Ref], at: int) -> None:
+        """Remember that every one of ``owners`` was seen at ``at`` (microseconds); one write per
+        call (one round trip per node), whatever the number of owners."""
+
+    @abc.abstractmethod
+    def get_seen(self, owners: Sequence[Ref]) -> dict[Ref, int]:
+        """When each of ``owners`` was last seen (microseconds); owners never seen are missing.
+        One read per call (one round trip per node), whatever the number of owners."""
+
     @abc.abstractmethod
     def delete(self, record: ActionRecord, owner: Ref) -> bool:
         """Delete ``record`` from the action store and from ``owner``'s private and public timelines.

@@ -1,14 +1,19 @@
-"""History past the cap on the database timeline backend: many public timelines in one query.
+"""History past the cap and seen marks on the database timeline backend.
 
 :meth:`HistoryMixin.fetch_public_keys` reads the entries of every owner's public timeline past
 the key, ordered and limited by the database (one ``SELECT``; the owners are grouped by type,
 one ``IN`` list each), so a page costs one query whatever the number of followed accounts.
+
+Seen marks (``SEQUERE_TIMELINE_INACTIVE_AFTER``) are :class:`~..models.SeenMark` rows: read with
+one query per call, written with one ``UPDATE`` and, for owners without a row yet, one ``INSERT``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+
+from django.db import IntegrityError, transaction
 
 from ....refs import Ref
 from ..records import PUBLIC
@@ -18,6 +23,46 @@ class HistoryMixin:
     """The history half of :class:`~.database.DatabaseBackend` (which provides ``_entries``)."""
 
     _entries: Any
+    _alias: Any
+
+    def _seen_manager(self) -> Any:
+        from .. import models
+
+        return models.SeenMark._default_manager.using(self._alias())
+
+    def touch(self, owners: Sequence[Ref], at: int) -> None:
+        from .database import _refs_q
+
+        if not owners:
+            return
+        marks = self._seen_manager()
+        for _ in range(2):  # a concurrent first touch may insert the same row: then update it
+            if marks.filter(_refs_q("owner", owners)).update(at=int(at)) >= len(set(owners)):
+                return
+            fields = ("owner_identifier", "owner_object_id")
+            have = set(marks.filter(_refs_q("owner", owners)).values_list(*fields))
+            rows = [
+                marks.model(owner_identifier=owner.identifier, owner_object_id=owner.object_id, at=int(at))
+                for owner in set(owners)
+                if tuple(owner) not in have
+            ]
+            try:
+                with transaction.atomic(using=self._alias()):
+                    marks.bulk_create(rows)
+                return
+            except IntegrityError:
+                continue
+
+    def get_seen(self, owners: Sequence[Ref]) -> dict[Ref, int]:
+        from .database import _refs_q
+
+        if not owners:
+            return {}
+        rows = self._seen_manager().filter(_refs_q("owner", owners))
+        return {
+            Ref(identifier, object_id): int(at)
+            for identifier, object_id, at in rows.values_list("owner_identifier", "owner_object_id", "at")
+        }
 
     def fetch_public_keys(
         self,

@@ -1,10 +1,13 @@
-"""History past the cap on the Redis timeline backend: many public timelines read in one go.
+"""History past the cap and seen marks on the Redis timeline backend.
 
 :meth:`HistoryMixin.fetch_public_keys` sends one ``seek.lua`` call per public timeline (the
 cursor page primitive: a binary search for the key, then the next ``limit`` entries) in one
 pipeline, one round trip per node on a cluster, and merges the replies in Python. Each call
 returns at most ``limit`` entries, so a page reads at most ``limit`` entries per followed
 account, whatever the depth.
+
+Seen marks (``SEQUERE_TIMELINE_INACTIVE_AFTER``) are one string per owner, ``keys.seen``, under
+the owner's hash tag; many owners are read or written in one pipeline (one round trip per node).
 """
 
 from __future__ import annotations
@@ -22,7 +25,25 @@ class HistoryMixin:
     ``_seek_call``)."""
 
     link: Any
+    keys: Any
     _seek_call: Any
+
+    def touch(self, owners: Sequence[Ref], at: int) -> None:
+        if not owners:
+            return
+        pipe = self.link.pipeline()
+        for owner in owners:
+            pipe.pipe.set(self.keys.seen(owner), int(at))
+        pipe.execute()
+
+    def get_seen(self, owners: Sequence[Ref]) -> dict[Ref, int]:
+        if not owners:
+            return {}
+        pipe = self.link.pipeline()
+        for owner in owners:
+            pipe.pipe.get(self.keys.seen(owner))
+        values = pipe.execute()
+        return {owner: int(value) for owner, value in zip(owners, values, strict=True) if value is not None}
 
     def fetch_public_keys(
         self,
