@@ -431,7 +431,14 @@ class RedisBackend(AsyncTimelineMethods, HistoryMixin, PullMixin, BaseTimelineBa
             pulled, rows = self._with_pulled(owner, call)
             if pulled:
                 return self.merged_keyset(
-                    owner, verb=verb, target=target, desc=desc, after=after, before=before, limit=limit
+                    owner,
+                    verb=verb,
+                    target=target,
+                    desc=desc,
+                    after=after,
+                    before=before,
+                    limit=limit,
+                    pulled=pulled,
                 )
         else:
             rows = self.link.run(call)

@@ -28,6 +28,7 @@ from .keys import ref_field
 PULL = Script(__package__, "pull")
 MERGE_PAGE = Script(__package__, "merge_page")
 MERGE_COUNT = Script(__package__, "merge_count")
+MERGE_SEEK = Script(__package__, "merge_seek")
 NEVER_DECODE = "NEVER_DECODE"
 _DATE = struct.Struct(">q")
 _CODES = struct.Struct(">II")
@@ -68,6 +69,15 @@ def _keeps(verb: str | None, target: str | None):
         )
 
     return keeps
+
+
+class _Row:
+    """A page row as ``_keyed`` reads it (``date``, ``id``)."""
+
+    __slots__ = ("date", "id")
+
+    def __init__(self, date: int, action_id: str) -> None:
+        self.date, self.id = date, action_id
 
 
 class PullMixin:
@@ -243,3 +253,50 @@ class PullMixin:
         if n:
             n = max(n - merge.count_after(iter(reversed(own)), keeps, _date, mark), 0)
         return n
+
+    def merged_keyset(
+        self,
+        owner: Ref,
+        *,
+        verb: str | None,
+        target: str | None,
+        desc: bool,
+        after: tuple | None,
+        before: tuple | None,
+        limit: int,
+        pulled: dict[Ref, int] | None = None,
+    ) -> list[tuple[tuple, Any]]:
+        """A cursor page of the merged private timeline: the keys of the page (one
+        ``merge_seek`` call on a single Redis; the cluster walk in Python), then the records of
+        the page only (one pipeline of ``GET``). ``pulled``: the owner's pulled followings, when
+        the caller read them already."""
+        if pulled is None:
+            pulled = self.get_pulled(owner)
+        key = after if after is not None else before
+        # entries older than the key: the page below it in a newest-first list, above it oldest first
+        older = (after is not None) == desc if key is not None else desc
+        if not self.link.cluster:
+            publics, cutoffs = self._publics(pulled)
+            args = {
+                "cap": self._cap(),
+                **self._filter_args(verb, target),
+                "older": "1" if older else "0",
+                "limit": int(limit),
+                "cursor_date": "" if key is None else int(key[0]),
+                "cursor_id": "" if key is None else key[1],
+                "cutoffs": cutoffs,
+            }
+            keys = {"timeline": self.keys.timeline(owner, PRIVATE), "publics": publics}
+            rows = [(int(row.date), row.id) for row in self.link.run(ScriptCall(MERGE_SEEK, keys, args))]
+        else:
+            walked, _ = self._cluster_walk(owner, pulled, self._cap())
+            keeps = _keeps(verb, target)
+            found = [_key(entry) for entry in walked if keeps(entry)]
+            if older:
+                rows = [k for k in found if key is None or k < key][:limit]
+            else:
+                rows = [k for k in found if key is None or k > key][-limit:]
+        if not desc:
+            rows.reverse()
+        values = self._values([action_id for _, action_id in rows])
+        return self._keyed([_Row(date, action_id) for date, action_id in rows], values, verb, target)
