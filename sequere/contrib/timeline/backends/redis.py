@@ -370,13 +370,13 @@ class RedisBackend(AsyncTimelineMethods, HistoryMixin, PullMixin, BaseTimelineBa
         call = self._page_call(owner, kind, verb, target, desc, offset, limit)
         if call is None:
             return []
+        cap = max(int(sequere_settings.TIMELINE_MAX_LENGTH), 1) * 2
+        page_limit = None if limit is None else min(limit, cap)
         if kind == PUBLIC:
             found = [row.id for row in self.link.run(call)]
-        else:
+        elif (found := self.checked_page_ids(owner, verb, target, desc, int(offset), page_limit)) is None:
             pulled, rows = self._with_pulled(owner, call)
             if pulled:
-                cap = max(int(sequere_settings.TIMELINE_MAX_LENGTH), 1) * 2
-                page_limit = None if limit is None else min(limit, cap)
                 found = self.merged_ids(owner, pulled, verb, target, desc, int(offset), page_limit)
             else:
                 found = [row.id for row in rows]
@@ -428,6 +428,10 @@ class RedisBackend(AsyncTimelineMethods, HistoryMixin, PullMixin, BaseTimelineBa
         the list, then the entries next to it), then one pipeline of ``GET``."""
         call = self._seek_call(owner, kind, verb, target, desc, after, before, limit)
         if kind == PRIVATE:
+            options = {"verb": verb, "target": target, "desc": desc, "after": after, "before": before}
+            known = self.checked_keyset(owner, **options, limit=limit)
+            if known is not None:
+                return known
             pulled, rows = self._with_pulled(owner, call)
             if pulled:
                 return self.merged_keyset(

@@ -89,3 +89,91 @@ local function merged_walk(private, publics, cutoffs, cap, first)
     return nil
   end
 end
+
+-- The ids of one page of the merged view (merge_page.lua's contract), in page order.
+local function merged_page_ids(private, publics, cutoffs, cap, verb, target, desc, offset, limit)
+  local want_verb, want_target = filter(verb, target)
+  local skip, left = tonumber(offset), tonumber(limit)
+  local first = nil
+  if desc == '1' and want_verb == nil and want_target == nil and left then first = skip + left end
+  local walk = merged_walk(private, publics, cutoffs, tonumber(cap), first)
+  local ids = {}
+  if desc == '1' then
+    while true do
+      local e = walk()
+      if e == nil then break end
+      if keeps(e, want_verb, want_target) then
+        if skip > 0 then
+          skip = skip - 1
+        else
+          ids[#ids + 1] = entry_id(e)
+          if left and #ids >= left then break end
+        end
+      end
+    end
+    return ids
+  end
+  local kept = {}
+  while true do
+    local e = walk()
+    if e == nil then break end
+    if keeps(e, want_verb, want_target) then kept[#kept + 1] = e end
+  end
+  local top = #kept - skip
+  local last = left and math.max(top - left + 1, 1) or 1
+  for i = top, last, -1 do ids[#ids + 1] = entry_id(kept[i]) end
+  return ids
+end
+
+-- Whether the ZSET `pulling` holds exactly `members` (NUL-separated, in ZRANGE order) with the
+-- scores `cutoffs`: the pulled followings a reader cached are still the owner's.
+local function pulled_are(pulling, members, cutoffs)
+  local raw = redis.call('ZRANGE', pulling, 0, -1, 'WITHSCORES')
+  if #raw ~= 2 * #cutoffs then return false end
+  local i = 0
+  for member in string.gmatch(members, '[^%z]+') do
+    i = i + 1
+    if raw[2 * i - 1] ~= member or tonumber(raw[2 * i]) ~= tonumber(cutoffs[i]) then return false end
+  end
+  return i == #cutoffs
+end
+
+-- The rows ({id, date}) of one cursor page of the merged view (merge_seek.lua's contract).
+local function merged_seek_rows(private, publics, cutoffs, cap, verb, target, older, limit, cursor_date, cursor_id)
+  local want_verb, want_target = filter(verb, target)
+  local left = tonumber(limit)
+  local cursor_at = tonumber(cursor_date)
+  local function against(e)
+    if cursor_at == nil then return -1 end
+    local date = entry_date(e)
+    if date ~= cursor_at then return date < cursor_at and -1 or 1 end
+    local id = entry_id(e)
+    if id == cursor_id then return 0 end
+    return bytes_before(id, cursor_id) and -1 or 1
+  end
+  -- small first reads that double (see merged_walk): a page near the top reads little
+  local walk = merged_walk(private, publics, cutoffs, tonumber(cap), left)
+  local rows = {}
+  if older == '1' then
+    while #rows < left do
+      local e = walk()
+      if e == nil then break end
+      if against(e) < 0 and keeps(e, want_verb, want_target) then
+        rows[#rows + 1] = {entry_id(e), (entry_date(e))}
+      end
+    end
+    return rows
+  end
+  local ring, n = {}, 0
+  while true do
+    local e = walk()
+    if e == nil or (cursor_at ~= nil and against(e) <= 0) then break end
+    if keeps(e, want_verb, want_target) then
+      n = n + 1
+      ring[n] = e
+      ring[n - left] = nil
+    end
+  end
+  for i = math.max(1, n - left + 1), n do rows[#rows + 1] = {entry_id(ring[i]), (entry_date(ring[i]))} end
+  return rows
+end
