@@ -109,7 +109,9 @@ def page_rows() -> list[dict]:
             for i in range(ACTIONS_EACH):
                 for n, account in enumerate(accounts):
                     record = ActionRecord(
-                        id=f"{i * 10_000 + n:016x}", verb="like", actor=account,
+                        id=f"{i * 10_000 + n:016x}",
+                        verb="like",
+                        actor=account,
                         date=t0 + (i * len(accounts) + n) * 1000,
                     )
                     records.append(record)
@@ -139,6 +141,7 @@ def page_rows() -> list[dict]:
                     target=0.5,
                 )
             )
+
             def cold() -> list:
                 backend.__dict__.get("_known_pulled", {}).clear()  # as a process's first read of it
                 return backend.fetch(hybrid, PRIVATE, desc=True, limit=20)
