@@ -70,6 +70,8 @@ class PrivateActionList(ActionList):
     its mark on, at most ``SEQUERE_TIMELINE_MAX_LENGTH`` of them. Nothing is written by the read.
     """
 
+    reads_beyond_store = True
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._sources: list[Ref] | None = None

@@ -113,6 +113,9 @@ class ActionList(LazyList):
         return self._count
 
     noun = "timeline"
+    #: whether reads go past the backend's stored timeline (history, inactive owners), so the
+    #: async twin runs this list's own reads in a thread instead of the backend's async ones
+    reads_beyond_store = False
 
     def _fetch(self, offset: int, limit: int | None) -> list[ActionRecord]:
         return self.backend.fetch(
@@ -302,11 +305,13 @@ class Timeline:
 
         return await asave(self, action)
 
-    def aget_private(self, action: Any = None, target: Any = None, desc: bool = False) -> Any:
+    def aget_private(
+        self, action: Any = None, target: Any = None, desc: bool = False, *, history: bool = False
+    ) -> Any:
         """:meth:`get_private` as an async lazy list: ``await .page()``, ``async for``, ``await .count()``."""
         from .async_timeline import AsyncActionList
 
-        return AsyncActionList(self.get_private(action, target, desc))
+        return AsyncActionList(self.get_private(action, target, desc, history=history))
 
     def aget_public(self, action: Any = None, target: Any = None, desc: bool = False) -> Any:
         """:meth:`get_public` as an async lazy list."""

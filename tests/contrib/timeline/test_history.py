@@ -6,6 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import pytest_asyncio
+from asgiref.sync import sync_to_async
+from django.db import connections
 
 from sequere.contrib.timeline import Timeline
 from sequere.models import follow
@@ -158,3 +161,22 @@ def test_reads_do_not_write(world):
     assert not [q["sql"] for q in queries if q["sql"].split()[0].upper() in ("INSERT", "UPDATE", "DELETE")]
     # page.lua, seek.lua and merge_page.lua read only
     assert set(counts.seen) <= {"EVALSHA", "EVAL", "GET", "LRANGE", "ZRANGE", "LLEN"}
+
+
+@pytest_asyncio.fixture
+async def close_worker_connections():
+    yield
+    await sync_to_async(connections.close_all)()
+
+
+@pytest.mark.asyncio
+async def test_async_lists_read_the_history(world, close_worker_connections):
+    reader, saved = world
+    feed = Timeline(reader).aget_private(desc=True, history=True)
+    page = await feed.page(size=4)
+    got = list(page.items)
+    while page.next_cursor:
+        page = await feed.page(after=page.next_cursor, size=4)
+        got.extend(page.items)
+    assert ids(got) == ids(expected(saved))
+    assert await feed.count() == CAP
