@@ -180,3 +180,35 @@ async def test_async_lists_read_the_history(world, close_worker_connections):
         got.extend(page.items)
     assert ids(got) == ids(expected(saved))
     assert await feed.count() == CAP
+
+
+@pytest.mark.usefixtures("timeline_backend")
+def test_fetch_public_keys_merges_public_timelines(timeline_backend, timeline_harness):
+    """The backend primitive: the union of public timelines past a key, in (date, id) order,
+    each way, filtered, at most ``limit``, in one read whatever the number of owners."""
+    from sequere.contrib.timeline.backends import PUBLIC
+    from sequere.refs import Ref
+    from tests.contrib.timeline.test_timeline_contract import rec, stored
+
+    owners = [Ref("user", str(n)) for n in range(1, 5)]
+    records = stored(
+        timeline_backend,
+        *[rec(actor=owners[i % 4], verb="like" if i % 3 else "join", at=i // 2) for i in range(16)],
+    )
+    everything = sorted(((r.date, r.id) for r in records), reverse=True)
+    b = timeline_backend
+    assert [k for k, _ in b.fetch_public_keys(owners, limit=100)] == everything
+    assert [k for k, _ in b.fetch_public_keys(owners, desc=False, limit=100)] == everything[::-1]
+    key = everything[5]
+    assert [k for k, _ in b.fetch_public_keys(owners, after=key, limit=4)] == everything[6:10]
+    assert [k for k, _ in b.fetch_public_keys(owners, after=key, desc=False, limit=3)] == everything[4:1:-1]
+    joins = [(r.date, r.id) for r in records if r.verb == "join"]
+    assert [k for k, _ in b.fetch_public_keys(owners, verb="join", limit=100)] == sorted(joins, reverse=True)
+    assert b.fetch_public_keys(owners[:1], after=everything[-1], limit=5) == []
+    assert b.fetch_public_keys([], limit=5) == []
+    assert all(action_id == k[1] for k, action_id in b.fetch_public_keys(owners, limit=100))
+    b.fetch_public_keys(owners, limit=1)  # connections opened, scripts known
+    with timeline_harness.round_trips() as trips:
+        b.fetch_public_keys(owners, after=key, limit=4)
+    assert trips.value <= max(timeline_harness.pull_round_trips, 1)
+    assert b.fetch_keyset(owners[0], PUBLIC, limit=1)
