@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 DEMO_ADDR ?= 127.0.0.1:8000
+DEMO_HOST = $(firstword $(subst :, ,$(DEMO_ADDR)))
+DEMO_PORT = $(lastword $(subst :, ,$(DEMO_ADDR)))
 # The legs of .ci/run beyond `make test`, each in a virtualenv made anew (.ci/run passes pyenv's
 # interpreters): the floors of pyproject.toml on the lowest Python it claims, PostgreSQL with the
 # slow tests, the newest releases on the newest Python. tests/test_packaging.py reads these.
@@ -37,8 +39,9 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,docs]'
 	touch $@
 
+# the live extra: the REST API the pages' scripts use, and uvicorn to serve ASGI (the live feed)
 $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[live]'
 	touch $@
 
 venv: $(VENV)/.installed-test
@@ -79,12 +82,12 @@ lint: venv
 docs: venv
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
 
-## Build, migrate, seed and serve the example site on SQLite.
+## Build, migrate, seed and serve the example site on SQLite, under uvicorn (ASGI: the live feed streams).
 demo: $(VENV)/.installed-demo
 	cd example && ../$(BIN)/python manage.py migrate --noinput
 	cd example && ../$(BIN)/python manage.py seed_demo
 	@echo "Serving the demo on http://$(DEMO_ADDR)/  (log in as demo / demo)"
-	cd example && ../$(BIN)/python manage.py runserver $(DEMO_ADDR)
+	cd example && ../$(BIN)/python -m uvicorn demo_site.asgi:application --host $(DEMO_HOST) --port $(DEMO_PORT) --lifespan off
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,docs,bench]'

@@ -56,6 +56,10 @@ DEFAULTS: dict[str, Any] = {
     "TIMELINE_PUSH_LIMIT": 10_000,
     # owners not seen for this long (a timedelta or seconds) are skipped by fan-out (None: off)
     "TIMELINE_INACTIVE_AFTER": None,
+    # live feed (sequere.contrib.timeline.live): "auto", "redis" or "poll"; seconds
+    "TIMELINE_LIVE_TRANSPORT": "auto",
+    "TIMELINE_LIVE_HEARTBEAT": 15.0,
+    "TIMELINE_LIVE_POLL_INTERVAL": 2.0,
     # REST API (sequere.contrib.rest_framework)
     "REST_SERIALIZERS": {},
     "REST_PAGE_SIZE": 20,

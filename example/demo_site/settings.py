@@ -1,7 +1,10 @@
 """The example site: sequere with its embedded defaults only.
 
 SQLite, the database follow backend, the database timeline backend and inline fan-out: no Redis
-and no broker. Switching to Redis and Celery is a matter of settings alone (see docs/example.rst).
+and no broker. The pages' scripts go through sequere's REST API (``sequere.contrib.rest_framework``)
+and the live feed, which polls the database timeline (``SEQUERE_TIMELINE_LIVE_TRANSPORT = "poll"``);
+``make demo`` serves the site with uvicorn (ASGI, ``demo_site/asgi.py``) so that feed streams.
+Switching to Redis and Celery is a matter of settings alone (see docs/example.rst).
 ``SEQUERE_EXAMPLE_DB`` names another SQLite file (the tests use a temporary one).
 """
 
@@ -20,6 +23,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
     "sequere",
     "sequere.backends.database",
     "sequere.contrib.timeline",
@@ -38,6 +42,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "demo_site.urls"
 WSGI_APPLICATION = "demo_site.wsgi.application"
+ASGI_APPLICATION = "demo_site.asgi.application"
 
 TEMPLATES = [
     {
@@ -81,3 +86,13 @@ SEQUERE_TIMELINE_BACKEND_CLASS = "sequere.contrib.timeline.backends.database.Dat
 SEQUERE_TIMELINE_FANOUT = "inline"
 # Hybrid fan-out at demo scale: alice (33 followers) is pushed, the seeded newsroom (36) is pulled.
 SEQUERE_TIMELINE_PUSH_LIMIT = 34
+SEQUERE_TIMELINE_LIVE_TRANSPORT = "poll"
+SEQUERE_TIMELINE_LIVE_POLL_INTERVAL = 1.0
+
+# The REST API, for the pages' scripts: the session of the signed-in person (with its CSRF check).
+REST_FRAMEWORK = {"DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"]}
+SEQUERE_REST_SERIALIZERS = {
+    "user": "social.api.PersonSerializer",
+    "status": "social.api.StatusSerializer",
+    "project": "social.api.ProjectSerializer",
+}

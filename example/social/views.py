@@ -10,6 +10,8 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -31,7 +33,11 @@ def _page(request: HttpRequest, items, per_page: int):
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The signed-in person's feed (their private timeline); a welcome page otherwise."""
+    """The signed-in person's feed (their private timeline); a welcome page otherwise.
+
+    Pages are ``?page=`` links (offsets) without JavaScript; with it, ``feed.js`` streams new
+    actions from the live feed and loads older ones from the REST API's cursor pages.
+    """
     if not request.user.is_authenticated:
         return render(
             request,
@@ -39,11 +45,16 @@ def home(request: HttpRequest) -> HttpResponse:
             {"people": User.objects.order_by("username")[:12], "projects": Project.objects.all()[:12]},
         )
     timeline = Timeline(request.user)
-    context = {
-        "page": _page(request, timeline.get_private(desc=True), FEED_PAGE_SIZE),
-        "form": StatusForm(),
-        "read_at": timeline.read_at,
-    }
+    newest_first = timeline.get_private(desc=True)
+    page = _page(request, newest_first, FEED_PAGE_SIZE)
+    context = {"page": page, "form": StatusForm(), "read_at": timeline.read_at}
+    if page.number == 1 and page.object_list:
+        # the live feed resumes after the newest action shown; "Load more" reads the REST
+        # timeline's cursor pages from the last one
+        context["live_cursor"] = timeline.get_private().cursor_at(page[0])
+        if page.has_next():
+            after = urlencode({"after": newest_first.cursor_at(page[len(page) - 1]), "size": FEED_PAGE_SIZE})
+            context["more_url"] = f"{reverse('sequere_rest:private-timeline')}?{after}"
     return render(request, "social/feed.html", context)
 
 
@@ -60,8 +71,8 @@ def mark_read(request: HttpRequest) -> HttpResponse:
 def unread_count(request: HttpRequest) -> JsonResponse:
     """``{"unread_count": n}``: what the badge shows, for scripts that change it without a reload.
 
-    ``follow.js`` asks after a follow or an unfollow, which copies actions into the feed or takes
-    them out (at once here, where fan-out is inline). Anonymous visitors get 0, as the badge does.
+    ``follow.js`` now asks the REST API's ``timeline/unread/`` instead; this view stays for scripts
+    that run without the REST API. Anonymous visitors get 0, as the badge does.
     """
     return JsonResponse(unread(request))
 

@@ -36,7 +36,7 @@ def example_db(seeded: SeededDatabase) -> Path:
 
 @pytest.fixture(scope="session")
 def example_site(example_db):
-    """The example site served by ``runserver`` on a free port for the whole session."""
+    """The example site served by uvicorn on a free port for the whole session."""
     server = ExampleServer(example_db).start()
     yield server
     server.stop()

@@ -54,7 +54,8 @@ def row_counts(db_path: Path) -> dict[str, int]:
 
 @dataclass
 class ExampleServer:
-    """``manage.py runserver`` on a free loopback port, serving ``db_path``."""
+    """The site under uvicorn (ASGI, as ``make demo`` serves it) on a free loopback port, serving
+    ``db_path``."""
 
     db_path: Path
     port: int = field(default_factory=free_port)
@@ -67,7 +68,22 @@ class ExampleServer:
     def start(self, timeout: float = 20.0) -> ExampleServer:
         env = {**example_env(self.db_path), "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "demo_site.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--lifespan",
+                "off",
+                "--log-level",
+                "warning",
+                "--timeout-graceful-shutdown",
+                "2",
+            ],  # fmt: skip
             cwd=EXAMPLE_DIR,
             env=env,
             stdout=subprocess.DEVNULL,

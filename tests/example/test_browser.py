@@ -220,6 +220,72 @@ def test_follow_feed_unfollow(chromium, example_site, artifacts):
     shot(demo, artifacts, "06-feed-after-unfollow")
 
 
+def test_a_new_post_appears_in_an_open_feed(chromium, example_site, artifacts):
+    """Another person posts while the feed is open: it arrives through the live feed (the
+    EventSource on /api/sequere/timeline/live/), at the top, unread, the badge counting it."""
+    from playwright.sync_api import expect
+
+    base = example_site.url
+    reader, _ = sign_up(chromium, base, "watcher")
+    reader.goto(f"{base}/people/frank/")
+    reader.locator("form[data-sequere-follow] button").click()
+    expect(reader.locator("form[data-sequere-follow] button")).to_have_text("Unfollow")
+    reader.goto(f"{base}/")
+    before = badge(reader)
+    reader.evaluate("window.sequereNoReload = true")  # lost if the page reloads
+
+    frank = log_in(chromium, base, "frank")
+    text = f"Live from frank {next(_names)}"
+    frank.fill("#status-form input[name=text]", text)
+    frank.click("#status-form button[type=submit]")
+    expect(frank.locator("#feed")).to_contain_text(text)
+
+    first = reader.locator("#feed li").first
+    expect(first).to_contain_text(text, timeout=15_000)
+    expect(first).to_contain_text("just now")
+    expect(first).to_have_class("action unread")
+    expect(reader.locator("#unread-badge")).to_have_text(str(before + 1))
+    assert reader.evaluate("window.sequereNoReload") is True
+    expect(reader.locator("#feed li", has_text=text)).to_have_count(1)
+    shot(reader, artifacts, "07-live-post-arrived")
+    # a reload shows it where the live feed put it
+    reader.reload()
+    expect(reader.locator("#feed li").first).to_contain_text(text)
+
+
+def test_load_more_reads_cursor_pages(chromium, example_site, artifacts):
+    """Without a reload, "Load more" appends the next REST cursor page; the page links are hidden."""
+    from playwright.sync_api import expect
+
+    from tests.example.site import manage
+
+    base = example_site.url
+    demo, username = sign_up(chromium, base, "pager")
+    manage(
+        example_site.db_path,
+        "shell",
+        "-c",
+        "from django.contrib.auth import get_user_model; from social.activity import post_status; "
+        f"user = get_user_model().objects.get(username={username!r}); "
+        "[post_status(user, f'status {i}') for i in range(30)]",
+    )
+    demo.goto(f"{base}/")
+    items = demo.locator("#feed li")
+    expect(items).to_have_count(20)
+    expect(demo.locator(".pagination")).to_be_hidden()
+    more = demo.locator("#load-more")
+    expect(more).to_be_visible()
+    shown = [demo.locator("#feed li").nth(i).get_attribute("data-id") for i in range(20)]
+    demo.evaluate("window.sequereNoReload = true")
+    more.click()
+    expect(items).not_to_have_count(20)
+    ids = [node.get_attribute("data-id") for node in items.all()]
+    assert ids[:20] == shown and len(ids) == len(set(ids)) == 31  # 30 statuses and the join
+    expect(more).to_have_count(0)  # the last page: no more to load
+    assert demo.evaluate("window.sequereNoReload") is True
+    shot(demo, artifacts, "08-load-more")
+
+
 def test_unread_badge_follows_a_follow(chromium, example_site, artifacts):
     """Following copies actions into the feed: the badge shows them at once, as a reload would."""
     from playwright.sync_api import expect

@@ -203,3 +203,35 @@ def test_login_and_signup_errors_are_shown(example_site):
     assert (status, path) == (200, "/signup/")
     assert page.count('class="field field--error"') == 2  # username taken, passwords differ
     assert "A user with that username already exists." in page
+
+
+def test_feed_page_hands_the_scripts_rest_and_live_urls(visitor, example_site):
+    """The feed's scripts get the live feed (resuming after the newest action shown) and, past
+    one page, the REST cursor page after the last one; both answer this member's session."""
+    import html
+    import urllib.parse
+
+    _, _, frank = visitor.get("/people/frank/")
+    frank_id = re.search(r'name="object_id" value="(\d+)"', frank).group(1)
+    visitor.post("/follow/follow/", {"identifier": "user", "object_id": frank_id})
+    for i in range(21):
+        visitor.post("/status/", {"text": f"status {i}"})
+    _, _, page = visitor.get("/")
+    live = html.unescape(re.search(r'data-live="([^"]+)"', page).group(1))
+    assert live.startswith("/api/sequere/timeline/live/?last_event_id=")
+    more = html.unescape(re.search(r'id="load-more" class="load-more" data-url="([^"]+)"', page).group(1))
+    status, _, body = visitor.get(more)
+    assert status == 200
+    results = json.loads(body)["results"]
+    shown = re.findall(r'data-id="([0-9a-f]+)"', page)
+    assert len(shown) == 20 and not {a["id"] for a in results} & set(shown)
+    assert results[0]["actor"]["username"]  # the site's serializers (social/api.py)
+    # the live feed under uvicorn: it starts after the newest action shown, so nothing is replayed
+    request = urllib.request.Request(example_site.url + live)
+    with visitor.opener.open(request, timeout=10) as response:
+        assert response.headers["Content-Type"] == "text/event-stream"
+        assert response.readline() == b"retry: 3000\n"
+        response.readline()
+        assert response.readline() == b"event: unread\n"
+        assert json.loads(response.readline().decode().removeprefix("data: "))["unread_count"] >= 0
+    assert urllib.parse.urlsplit(more).path == "/api/sequere/timeline/"

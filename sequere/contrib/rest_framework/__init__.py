@@ -13,6 +13,7 @@ Endpoints (``<identifier>`` is a registered model's sequere identifier, ``<objec
 ``GET objects/<identifier>/<object_id>/timeline/``          the object's public timeline
 ``GET timeline/``                                           the logged-in user's private timeline
 ``GET timeline/unread/``, ``POST timeline/read/``           unread count, mark as read
+``GET timeline/live/``                                      the live feed (server-sent events)
 ``GET schema/``                                             the OpenAPI schema of these endpoints
 ==========================================================  =======================================
 

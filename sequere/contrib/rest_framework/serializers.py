@@ -113,6 +113,8 @@ class FollowStateSerializer(serializers.Serializer):
     """The answer of the follow endpoint: whether the logged-in user follows the object."""
 
     following = serializers.BooleanField(read_only=True)
+    #: after a follow or an unfollow, for users who may see the followers
+    followers_count = serializers.IntegerField(read_only=True, required=False)
 
 
 class UnreadSerializer(serializers.Serializer):

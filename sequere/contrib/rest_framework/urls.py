@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import live, views
 
 app_name = "sequere_rest"
 
@@ -21,4 +21,8 @@ api_patterns = [
     path("timeline/read/", views.MarkReadView.as_view(), name="mark-read"),
 ]
 
-urlpatterns = [*api_patterns, path("schema/", views.SchemaView.as_view(), name="schema")]
+urlpatterns = [
+    *api_patterns,
+    path("timeline/live/", live.live_feed, name="live"),
+    path("schema/", views.SchemaView.as_view(), name="schema"),
+]

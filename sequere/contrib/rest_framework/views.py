@@ -182,7 +182,8 @@ class FriendsView(FollowListView):
 class FollowView(SequereAPIView):
     """Whether the logged-in user follows the object (``GET``), follow (``POST``), unfollow (``DELETE``).
 
-    ``POST`` answers 201 when the follow is new, 200 when it existed; ``DELETE`` 200 either way.
+    ``POST`` answers 201 when the follow is new, 200 when it existed; ``DELETE`` 200 either way;
+    both add ``followers_count`` (after the change) for users ``can_view_followers`` allows.
     ``ModelBase.can_follow`` decides who may follow or unfollow (403 otherwise).
     """
 
@@ -191,32 +192,40 @@ class FollowView(SequereAPIView):
     pagination_class = None
     schema = AutoSchema(operation_id_base="Follow", tags=["follows"])
 
-    def _allowed(self) -> tuple[Any, Any]:
+    def _allowed(self) -> tuple[Any, Any, ModelBase]:
         options, instance = self.get_target()
         user = self.get_user()
         if not options.can_follow(user, instance):
             raise exceptions.PermissionDenied("You may not follow this object.")
-        return user, instance
+        return user, instance, options
+
+    def _state(self, following: bool, user: Any, instance: Any, options: ModelBase) -> dict[str, Any]:
+        """The answer of a follow or unfollow: ``following``, and ``followers_count`` after it
+        for users whom ``can_view_followers`` allows."""
+        data: dict[str, Any] = {"following": following}
+        if options.can_view_followers(user, instance):
+            data["followers_count"] = api.get_followers_count(instance)
+        return data
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         _, instance = self.get_target()
         return Response({"following": api.is_following(self.get_user(), instance)})
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        user, instance = self._allowed()
+        user, instance, options = self._allowed()
         try:
             api.follow(user, instance)
         except AlreadyFollowingException:
-            return Response({"following": True})
-        return Response({"following": True}, status=status.HTTP_201_CREATED)
+            return Response(self._state(True, user, instance, options))
+        return Response(self._state(True, user, instance, options), status=status.HTTP_201_CREATED)
 
     def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        user, instance = self._allowed()
+        user, instance, options = self._allowed()
         try:
             api.unfollow(user, instance)
         except NotFollowingException:
             pass
-        return Response({"following": False})
+        return Response(self._state(False, user, instance, options))
 
 
 class TimelineView(SequereAPIView):

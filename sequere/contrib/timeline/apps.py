@@ -22,7 +22,9 @@ class TimelineConfig(AppConfig):
         from .backends import get_timeline_backend
         from .checks import check_timeline
         from .fanout import runner
+        from .live import publish
         from .receivers import on_followed, on_forgotten, on_unfollowed
+        from .signals import delivered
 
         checks.register(check_timeline)
         register_store("timeline", get_timeline_backend)
@@ -30,3 +32,4 @@ class TimelineConfig(AppConfig):
         followed.connect(on_followed, dispatch_uid="sequere.timeline.followed")
         unfollowed.connect(on_unfollowed, dispatch_uid="sequere.timeline.unfollowed")
         instance_forgotten.connect(on_forgotten, dispatch_uid="sequere.timeline.forgotten")
+        delivered.connect(publish, dispatch_uid="sequere.timeline.live")

@@ -62,6 +62,7 @@ async def asave(timeline: Timeline, action: Action) -> Action:
             )
 
     await shielded(work())
+    await signals.asend_delivered(backend, record, [timeline.ref])
     action.id = record.id
     await signals.post_save.asend(sender=sender, instance=timeline.instance, timeline=timeline, action=action)
     return action

@@ -17,6 +17,7 @@ from ...conf import sequere_settings
 from ...outbox import spawn
 from ...refs import Ref
 from ...timeutils import now_micros
+from . import signals
 from .actions import any_delivers_to_target, delivers_to_target
 from .backends import PUBLIC, get_timeline_backend
 from .inactive import active
@@ -134,15 +135,16 @@ def deliver(
 ) -> int:
     """One chunk of :func:`dispatch`: one backend write; returns how many timelines were written.
 
-    ``via`` is the target whose followers these are (None: the actor's). Inactive followers
-    (``SEQUERE_TIMELINE_INACTIVE_AFTER``) are skipped (:func:`.inactive.active`).
+    ``via`` is the target whose followers these are (None: the actor's). Sends
+    :data:`~sequere.contrib.timeline.signals.delivered` once for the chunk when it added any entry.
+    Inactive followers (``SEQUERE_TIMELINE_INACTIVE_AFTER``) are skipped (:func:`.inactive.active`).
     """
-    return get_timeline_backend().deliver(
-        [ActionRecord.from_dict(record)],
-        active(_refs(followers)),
-        since=since,
-        via=None if via is None else _ref(via),
-    )
+    backend, action, owners = get_timeline_backend(), ActionRecord.from_dict(record), active(_refs(followers))
+    via_ref = None if via is None else _ref(via)
+    written, new = backend.deliver_counts([action], owners, since=since, via=via_ref)
+    if new:  # a retried chunk finds its entries there: nothing new, no signal
+        signals.send_delivered(backend, action, owners, via_ref)
+    return written
 
 
 def retract(record: dict[str, Any]) -> int:
@@ -190,12 +192,16 @@ def import_actions(owner: Sequence[str], source: Sequence[str], copy: bool = Tru
     """
     owner_ref, source_ref = _ref(owner), _ref(source)
     since = now_micros()
+    backend = get_timeline_backend()
+    mode = backend.get_pull_mode(source_ref)
+    if mode is None and not copy:
+        # nothing to pull or copy; a pushed source that has crossed the limit since is moved by
+        # its next save (dispatch checks), so a follow costs no follower count here
+        return 0
     if not get_backend().exists(owner_ref, source_ref):
         return 0
-    backend = get_timeline_backend()
     populate = int(sequere_settings.TIMELINE_POPULATE_RANGE)
     written = 0
-    mode = backend.get_pull_mode(source_ref)
     if mode is not None:
         # pulled: merge from where an import would have started (or from now, without import)
         cutoff = since

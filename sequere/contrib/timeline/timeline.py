@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from ...conf import sequere_settings
+from ...cursors import sign_cursor
 from ...outbox import enqueue, recording
 from ...registration import registry
 from ...results import LazyList
@@ -151,6 +152,18 @@ class ActionList(LazyList):
     def _is_key(self, key: tuple) -> bool:
         return self.backend.is_key(key)
 
+    def cursor_at(self, action: Action) -> str:
+        """The cursor of ``action``'s place in this list, as a page's cursors are: ``page(after=)``
+        reads what follows it in the list's order, ``page(before=)`` what precedes it.
+
+        A page rendered from offsets (a ``Paginator``) hands it to a client that goes on with
+        cursor pages, or to the live feed (``?last_event_id=``) so it resumes after the newest
+        entry shown. ``action`` is one read from a timeline or returned by ``save()``.
+        """
+        if action.id is None:
+            raise InvalidActionException(f"cursor_at() takes a saved Action, not {action!r}.")
+        return sign_cursor(self._scope(), (to_micros(action.date), action.id))
+
 
 class Timeline:
     """The timelines of one registered instance (no I/O until a method is called).
@@ -192,6 +205,7 @@ class Timeline:
             change.undo = lambda: backend.delete(record, self.ref)
             if public:
                 enqueue(jobs.dispatch, record=record.to_dict())
+        signals.send_delivered(backend, record, [self.ref])
         action.id = record.id
         signals.post_save.send(sender=sender, instance=self.instance, timeline=self, action=action)
         return action

@@ -160,7 +160,10 @@ def test_permission_hooks(follow_backend, api, member, project, monkeypatch):
     assert api.post(url("objects", "project", closed.pk, "follow")).status_code == 403
     assert api.delete(url("objects", "project", closed.pk, "follow")).status_code == 403
     assert get_followings_count(member) == 0
-    assert api.post(url("objects", "project", project.pk, "follow")).status_code == 201
+    followed = api.post(url("objects", "project", project.pk, "follow"))
+    # the follow answer does not tell the count to who may not see the followers
+    assert followed.status_code == 201 and followed.json() == {"following": True}
+    assert api.delete(url("objects", "project", project.pk, "follow")).json() == {"following": False}
 
 
 def test_self_follow_and_wrong_methods(follow_backend, api, member):

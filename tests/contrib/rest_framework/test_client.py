@@ -34,14 +34,14 @@ def test_follow_unfollow_and_is_following(follow_backend, api, member, project):
     target = url("objects", "project", project.pk, "follow")
     assert api.get(target).json() == {"following": False}
     answer = api.post(target)
-    assert answer.status_code == 201 and answer.json() == {"following": True}
+    assert answer.status_code == 201 and answer.json() == {"following": True, "followers_count": 1}
     assert is_following(member, project)
     again = api.post(target)
-    assert again.status_code == 200 and again.json() == {"following": True}
+    assert again.status_code == 200 and again.json() == {"following": True, "followers_count": 1}
     assert api.get(target).json() == {"following": True}
     assert get_followers_count(project) == 1
     gone = api.delete(target)
-    assert gone.status_code == 200 and gone.json() == {"following": False}
+    assert gone.status_code == 200 and gone.json() == {"following": False, "followers_count": 0}
     assert api.delete(target).status_code == 200
     assert not is_following(member, project)
 

@@ -197,6 +197,19 @@ def test_remove_actor(timeline_backend):
     assert set(timeline_backend.get_records(ids(bobs))) == set(ids(bobs))
 
 
+def test_deliver_counts_says_what_was_new(timeline_backend):
+    """``(written, new)``: a retry writes the same pairs, none of them new; one new owner in it is."""
+    action = rec(actor=BOB)
+    timeline_backend.store(action, BOB, public=True)
+    owners = [Ref("user", str(i)) for i in range(200, 210)]
+    assert timeline_backend.deliver_counts([action], owners) == (10, 10)
+    assert timeline_backend.deliver_counts([action], owners) == (10, 0)
+    assert timeline_backend.deliver_counts([action], [*owners, CAROL]) == (11, 1)
+    # the actor's own timeline already holds it (store): delivering there again is not new
+    assert timeline_backend.deliver_counts([action], [BOB]) == (1, 0)
+    assert timeline_backend.deliver_counts([], owners) == (0, 0)
+
+
 def test_deliver_skips_owners_who_unfollowed_since(timeline_backend):
     action = rec(actor=BOB)
     timeline_backend.store(action, BOB, public=True)

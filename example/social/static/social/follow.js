@@ -1,7 +1,9 @@
-// Follow/unfollow without leaving the page: the form still works without JavaScript (it posts and
-// redirects back); with it, the same POST asks for JSON and the page is updated in place: the
-// button, the follower counts (number and word), and the unread badge, since following copies the
-// followed one's recent actions into the feed and unfollowing takes them out.
+// Follow/unfollow without leaving the page, through sequere's REST API: the form still works
+// without JavaScript (it posts to the follow views and redirects back); with it, the button sends
+// POST (follow) or DELETE (unfollow) to /api/sequere/objects/<identifier>/<id>/follow/ and the
+// page is updated in place: the button, the follower counts (number and word), and the unread
+// badge, since following copies the followed one's recent actions into the feed and unfollowing
+// takes them out.
 const plurals = new Intl.PluralRules(document.documentElement.lang || "en");
 
 function showFollowers(node, count) {
@@ -9,6 +11,15 @@ function showFollowers(node, count) {
   // both words come from the server's translations (ngettext), the choice from the language's rule
   const noun = node.querySelector("[data-noun]");
   if (noun) noun.textContent = plurals.select(count) === "one" ? node.dataset.one : node.dataset.other;
+}
+
+function showUnread(count) {
+  const badge = document.getElementById("unread-badge");
+  if (!badge) return;
+  badge.textContent = count;
+  badge.dataset.count = String(count);
+  const summary = document.getElementById("unread-summary");
+  if (summary) summary.textContent = `${count} unread`;
 }
 
 async function refreshUnread() {
@@ -19,11 +30,13 @@ async function refreshUnread() {
     credentials: "same-origin",
   });
   if (!response.ok) return;
-  const { unread_count: count } = await response.json();
-  badge.textContent = count;
-  badge.dataset.count = String(count);
-  const summary = document.getElementById("unread-summary");
-  if (summary) summary.textContent = `${count} unread`;
+  showUnread((await response.json()).unread_count);
+}
+
+function followUrl(identifier, objectId) {
+  return document.body.dataset.apiFollow
+    .replace("IDENTIFIER", encodeURIComponent(identifier))
+    .replace("OBJECT_ID", encodeURIComponent(objectId));
 }
 
 document.addEventListener("submit", async (event) => {
@@ -32,20 +45,17 @@ document.addEventListener("submit", async (event) => {
   event.preventDefault();
   const button = form.querySelector("button");
   button.disabled = true;
+  const identifier = form.elements.identifier.value;
+  const objectId = form.elements.object_id.value;
   try {
-    const body = new FormData(form);
-    // without a redirect target the follow views answer JSON (the original package's contract)
-    body.delete("next");
-    body.delete("redirect_url");
-    const response = await fetch(form.action, {
-      method: "POST",
-      body,
-      headers: { Accept: "application/json" },
+    const response = await fetch(followUrl(identifier, objectId), {
+      method: form.dataset.following === "true" ? "DELETE" : "POST",
+      headers: { Accept: "application/json", "X-CSRFToken": form.elements.csrfmiddlewaretoken.value },
       credentials: "same-origin",
     });
     const data = await response.json();
-    if (!response.ok) throw new Error(data.error || response.statusText);
-    const key = `${form.elements.identifier.value}:${form.elements.object_id.value}`;
+    if (!response.ok) throw new Error(data.detail || response.statusText);
+    const key = `${identifier}:${objectId}`;
     if (data.followers_count !== undefined) {  // left out where the followers are hidden
       document.querySelectorAll(`[data-followers-count="${key}"]`).forEach((node) => {
         showFollowers(node, data.followers_count);

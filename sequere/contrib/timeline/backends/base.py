@@ -29,7 +29,7 @@ Constructors must do no I/O: connections are opened on first use.
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
@@ -55,6 +55,15 @@ class BaseTimelineBackend(abc.ABC):
 
     #: True when writes join the caller's database transaction (and roll back with it).
     joins_database_transaction: bool = False
+
+    def when_durable(self, func: Callable[[], Any]) -> None:
+        """Call ``func()`` once what this backend just wrote is visible to other processes.
+
+        The default calls it at once (a store outside the database); a backend whose writes join
+        the caller's database transaction calls it when that transaction commits (never, if it
+        rolls back). The ``delivered`` signal is sent through it.
+        """
+        func()
 
     @classmethod
     def check(cls) -> list[CheckMessage]:
@@ -102,6 +111,23 @@ class BaseTimelineBackend(abc.ABC):
         Returns how many (record, owner) pairs were written, skipped ones excluded; 0 for empty
         input. Timelines are trimmed to the maximum length.
         """
+
+    def deliver_counts(
+        self,
+        records: Sequence[ActionRecord],
+        owners: Sequence[Ref],
+        *,
+        since: int | None = None,
+        via: Ref | None = None,
+    ) -> tuple[int, int]:
+        """:meth:`deliver`, returning ``(written, new)``: what :meth:`deliver` returns, and how many
+        of those (record, owner) entries were not in the timeline before (0 for a retry).
+
+        The fan-out sends the ``delivered`` signal only when ``new`` is not 0. The default, for a
+        backend that cannot tell, takes every written entry as new.
+        """
+        written = self.deliver(records, owners, since=since, via=via)
+        return written, written
 
     @abc.abstractmethod
     def retract(self, records: Sequence[ActionRecord], owners: Sequence[Ref]) -> int:

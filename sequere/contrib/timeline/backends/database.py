@@ -32,7 +32,7 @@ filtered view is capped on its own, so past the cap a filter may reach further b
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import connections, router, transaction
@@ -117,6 +117,10 @@ class DatabaseBackend(HistoryMixin, PullMixin, BaseTimelineBackend):
         from .database_audit import audit
 
         return audit(self, fix)
+
+    def when_durable(self, func: Callable[[], Any]) -> None:
+        """Call ``func()`` when the caller's transaction commits (at once in autocommit)."""
+        transaction.on_commit(func, using=self._alias())
 
     # helpers
 
@@ -269,13 +273,23 @@ class DatabaseBackend(HistoryMixin, PullMixin, BaseTimelineBackend):
         since: int | None = None,
         via: Ref | None = None,
     ) -> int:
+        return self.deliver_counts(records, owners, since=since, via=via)[0]
+
+    def deliver_counts(
+        self,
+        records: Sequence[ActionRecord],
+        owners: Sequence[Ref],
+        *,
+        since: int | None = None,
+        via: Ref | None = None,
+    ) -> tuple[int, int]:
         if not records or not owners:
-            return 0
+            return 0, 0
         rows = [self._entry_row(record, owner, PRIVATE) for owner in owners for record in records]
         with transaction.atomic(using=self._alias(), savepoint=False):
-            self._add(rows, keep=[record.id for record in records])
+            added = self._add(rows, keep=[record.id for record in records])
         if since is None:
-            return len(rows)
+            return len(rows), added
         # The unfollow marks are read only once the entries are committed. remove_actor commits
         # its mark before it deletes, so an unfollow racing this chunk either committed its mark
         # before this read (the entries are taken back here) or deletes after our commit (its
@@ -288,7 +302,7 @@ class DatabaseBackend(HistoryMixin, PullMixin, BaseTimelineBackend):
             .values_list("owner_identifier", "owner_object_id", "actor_identifier", "actor_object_id")
         )
         if not marks:
-            return len(rows)
+            return len(rows), added
         taken_back = 0
         with transaction.atomic(using=self._alias(), savepoint=False):
             read_at = self._lock(_refs_q("owner", {Ref(oi, oo) for oi, oo, _, _ in marks}))
@@ -298,7 +312,7 @@ class DatabaseBackend(HistoryMixin, PullMixin, BaseTimelineBackend):
                 in_ids = f"{self._sql().e_action} IN ({', '.join(['%s'] * len(ids))})"
                 self._remove(f"{where} AND {in_ids}", [*params, *ids], read_at)
                 taken_back += len(ids)
-        return len(rows) - taken_back
+        return len(rows) - taken_back, added
 
     def retract(self, records: Sequence[ActionRecord], owners: Sequence[Ref]) -> int:
         if not records or not owners:

@@ -14,6 +14,8 @@ owner ``Ref(identifier, object_id)`` whose hash tag is ``{identifier:object_id}`
                                                   timeline is merged in (hybrid fan-out)
     prefix:{user:1}:pull_mode             STRING  set while the owner, as an actor, is pulled:
                                                   microseconds since when
+    prefix:{user:1}:live                  channel the live feed's pub/sub channel of the owner
+                                                  (no key is stored; see ..live)
 
 All keys of one owner share its hash tag, hence one Redis Cluster slot, so the Lua scripts that
 write them touch a single node. ``prefix:`` and the escaping of every part (so that no object id
@@ -103,6 +105,10 @@ class KeyBuilder:
     def pull_mode(self, actor: Ref) -> str:
         """Since when ``actor`` is pulled (absent while it is pushed)."""
         return f"{self.owner(actor)}:pull_mode"
+
+    def live_channel(self, owner: Ref) -> str:
+        """The pub/sub channel the live feed of ``owner`` listens on (its hash tag: one shard)."""
+        return f"{self.owner(owner)}:live"
 
     # the layout before version 2 (see the module doc)
 

@@ -215,12 +215,19 @@ class RedisBackend(AsyncTimelineMethods, HistoryMixin, PullMixin, BaseTimelineBa
     def finish(self, results: Sequence[Any]) -> int:
         """Collect the actions the ``push`` replies among ``results`` freed; return how many timelines
         the entries reached."""
+        return self.finish_counts(results)[0]
+
+    def finish_counts(self, results: Sequence[Any]) -> tuple[int, int]:
+        """:meth:`finish`, and how many of those timelines did not hold the entry yet."""
         pushed = [result for result in results if isinstance(result, dict) and "collect" in result]
         self._collect(
             [action_id for result in pushed for action_id in result["collect"]],
             [action_id for result in pushed for action_id in result["saved"]],
         )
-        return sum(int(result["delivered"]) for result in pushed)
+        return (
+            sum(int(result["delivered"]) for result in pushed),
+            sum(int(result["added"]) for result in pushed),
+        )
 
     def store(self, record: ActionRecord, owner: Ref, *, public: bool) -> None:
         pipe = self.link.pipeline()
@@ -235,12 +242,22 @@ class RedisBackend(AsyncTimelineMethods, HistoryMixin, PullMixin, BaseTimelineBa
         since: int | None = None,
         via: Ref | None = None,
     ) -> int:
+        return self.deliver_counts(records, owners, since=since, via=via)[0]
+
+    def deliver_counts(
+        self,
+        records: Sequence[ActionRecord],
+        owners: Sequence[Ref],
+        *,
+        since: int | None = None,
+        via: Ref | None = None,
+    ) -> tuple[int, int]:
         if not records or not owners:
-            return 0
+            return 0, 0
         pipe = self.link.pipeline()
         for record in records:
             self.queue_deliver(pipe, record, owners, since=since, via=via)
-        return self.finish(pipe.execute())
+        return self.finish_counts(pipe.execute())
 
     def retract(self, records: Sequence[ActionRecord], owners: Sequence[Ref]) -> int:
         if not records or not owners:

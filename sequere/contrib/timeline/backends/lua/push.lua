@@ -2,19 +2,20 @@
 -- keys: timelines...
 -- args: since actor max_length public entry
 -- uses: entries
--- returns: delivered collect saved
+-- returns: delivered added collect saved
 --
 -- `timelines` are (list, unfollowed hash) pairs; on a Redis Cluster every pair of one call is in
 -- one slot. When `since` is not '', a timeline is skipped if its owner unfollowed `actor` (its
 -- field in the `unfollowed` hash) at or after `since`. The entry goes where (date, id) puts it:
 -- appended in one command when it is the newest (the common case), else inserted in order; a
 -- retry finds it in place and changes nothing. Each list then keeps its newest `max_length`.
--- Returns how many timelines the entry was for (skipped ones excluded), the ids of entries
+-- Returns how many timelines the entry was for (skipped ones excluded), how many of them it was
+-- new in (`added`: 0 for a retry), the ids of entries
 -- trimmed from a public timeline (`public` = '1': nothing reads their action any more), and
 -- the ids of trimmed entries saved into a private timeline by another actor (`saved`: their
 -- action goes too unless its actor's public timeline still lists it, which the caller checks).
 local max = tonumber(max_length)
-local delivered = 0
+local delivered, added = 0, 0
 local collect, saved = {}, {}
 
 local function trim(list, length, is_public)
@@ -47,7 +48,7 @@ local function add(list)
   local n = redis.call('LLEN', list)
   local last = n > 0 and redis.call('LINDEX', list, -1)
   local order = last and compare(entry, last) or 1
-  if order == 0 then return end
+  if order == 0 then return false end
   if order > 0 then
     n = redis.call('RPUSH', list, entry)
   else
@@ -58,13 +59,14 @@ local function add(list)
       elseif saved_here(entry) then
         saved[#saved + 1] = entry_id(entry)
       end
-      return
+      return false
     end
     local at = position(list, n)
-    if at == nil then return end
+    if at == nil then return false end
     n = redis.call('LINSERT', list, 'BEFORE', redis.call('LINDEX', list, at), entry)
   end
   trim(list, n, public == '1')
+  return true
 end
 
 for i = 1, #timelines, 2 do
@@ -74,8 +76,8 @@ for i = 1, #timelines, 2 do
     skip = mark and tonumber(mark) >= tonumber(since)
   end
   if not skip then
-    add(timelines[i])
+    if add(timelines[i]) then added = added + 1 end
     delivered = delivered + 1
   end
 end
-return {'delivered', delivered, 'collect', collect, 'saved', saved}
+return {'delivered', delivered, 'added', added, 'collect', collect, 'saved', saved}

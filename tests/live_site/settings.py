@@ -1,0 +1,22 @@
+"""Settings of the project the live-feed tests serve under uvicorn (a process of its own).
+
+The suite's settings, on a SQLite file (``SEQUERE_LIVE_DB``) both the server and the test's
+helper processes (:mod:`tests.live_site.cli`) open, with the timeline store and the live
+transport the environment names: ``SEQUERE_LIVE_TRANSPORT`` (``poll`` on the database timeline
+backend, ``redis`` on the Redis one at ``SEQUERE_LIVE_REDIS`` under ``SEQUERE_LIVE_PREFIX``).
+"""
+
+import os
+
+from tests.settings import *  # noqa: F403
+
+DEBUG = False
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["SEQUERE_LIVE_DB"]}}
+SEQUERE_TIMELINE_FANOUT = "inline"
+SEQUERE_TIMELINE_LIVE_TRANSPORT = os.environ.get("SEQUERE_LIVE_TRANSPORT", "poll")
+SEQUERE_TIMELINE_LIVE_HEARTBEAT = float(os.environ.get("SEQUERE_LIVE_HEARTBEAT", "15"))
+SEQUERE_TIMELINE_LIVE_POLL_INTERVAL = 0.2
+if SEQUERE_TIMELINE_LIVE_TRANSPORT == "redis":
+    SEQUERE_TIMELINE_BACKEND_CLASS = "sequere.contrib.timeline.backends.redis.RedisBackend"
+    SEQUERE_TIMELINE_REDIS_CONNECTION = os.environ["SEQUERE_LIVE_REDIS"]
+    SEQUERE_TIMELINE_REDIS_PREFIX = os.environ["SEQUERE_LIVE_PREFIX"]
