@@ -146,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             ("Async follow (bench.async_follow)", "bench.async_follow"),
             ("Timeline (bench.timeline)", "bench.timeline"),
             ("Hybrid fan-out (bench.hybrid)", "bench.hybrid"),
+            ("Fan-out with blocks and mutes (bench.relations)", "bench.relations"),
         ):
             if _has_module(module) and (not args.only or args.only.lower() in title.lower()):
                 _section(title, _helper_rows(module), sections, errors)

@@ -11,6 +11,7 @@ from .backends import FOLLOWERS, FOLLOWINGS, FRIENDS, get_backend
 from .conf import sequere_settings
 from .exceptions import (
     AlreadyFollowingException,
+    BlockedException,
     InvalidInstanceException,
     NotFollowingException,
     OutcomeUnknownException,
@@ -18,6 +19,7 @@ from .exceptions import (
 from .outbox import recording
 from .refs import Ref
 from .registration import registry
+from .relations import blocked_error, check_can_follow
 from .results import FollowList
 from .signals import followed, unfollowed
 
@@ -51,13 +53,18 @@ def follow(from_instance: Any, to_instance: Any) -> None:
     """Make ``from_instance`` follow ``to_instance`` and send :data:`~sequere.signals.followed`.
 
     Raises :class:`~sequere.exceptions.AlreadyFollowingException` if it already does (a no-op
-    when ``SEQUERE_FAIL_SILENTLY = True``). The edge and the derived work of the signal's receivers
-    (the timeline import) are recorded as one step (:func:`sequere.outbox.recording`): on an error,
-    nothing is stored, except after
+    when ``SEQUERE_FAIL_SILENTLY = True``);
+    :class:`~sequere.exceptions.FollowNotAllowedException` when ``to_instance``'s
+    :meth:`~sequere.base.ModelBase.can_follow` says no, and
+    :class:`~sequere.exceptions.BlockedException` when either blocks the other
+    (:func:`sequere.models.block`), whatever ``SEQUERE_FAIL_SILENTLY`` says. The edge and the
+    derived work of the signal's receivers (the timeline import) are recorded as one step
+    (:func:`sequere.outbox.recording`): on an error, nothing is stored, except after
     :class:`~sequere.exceptions.OutcomeUnknownException`, when the outbox finds out later
     (:mod:`sequere.outcomes`).
     """
     from_ref, to_ref = _edge_refs(from_instance, to_instance)
+    check_can_follow(from_instance, to_instance)
     created_at = timezone.now()
     backend = get_backend()
     try:
@@ -76,6 +83,8 @@ def follow(from_instance: Any, to_instance: Any) -> None:
     except OutcomeUnknownException as exc:
         outcomes.record(exc)
         raise
+    except BlockedException as exc:
+        raise blocked_error(exc, from_instance, to_instance) from exc
     if not added and not sequere_settings.FAIL_SILENTLY:
         raise AlreadyFollowingException(
             f"{from_instance!r} already follows {to_instance!r}; check is_following() first or "

@@ -29,8 +29,14 @@ from .async_outbox import record_after, shielded
 from .async_results import AsyncFollowList
 from .backends import FOLLOWERS, FOLLOWINGS, FRIENDS, get_backend
 from .conf import sequere_settings
-from .exceptions import AlreadyFollowingException, NotFollowingException, OutcomeUnknownException
+from .exceptions import (
+    AlreadyFollowingException,
+    BlockedException,
+    NotFollowingException,
+    OutcomeUnknownException,
+)
 from .registration import registry
+from .relations import acheck_can_follow, blocked_error
 from .signals import followed, unfollowed
 
 __all__ = [
@@ -60,11 +66,15 @@ async def afollow(from_instance: Any, to_instance: Any) -> None:
     backend = get_backend()
     if backend.joins_database_transaction:
         return await sync_to_async(api.follow)(from_instance, to_instance)
+    await acheck_can_follow(from_instance, to_instance)
     created_at = timezone.now()
     sender = type(from_instance)
 
     async def work() -> bool:
-        added = await _write(backend.aadd(from_ref, to_ref, created_at))
+        try:
+            added = await _write(backend.aadd(from_ref, to_ref, created_at))
+        except BlockedException as exc:
+            raise blocked_error(exc, from_instance, to_instance) from exc
         if added and followed.has_listeners(sender):
             await record_after(
                 service="follow",

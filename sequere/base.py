@@ -26,11 +26,18 @@ class ModelBase:
             self.identifier = model._meta.model_name
 
     def can_follow(self, user: Any, instance: Any) -> bool:
-        """Whether ``user`` may follow (or unfollow) ``instance``; the views enforce it.
+        """Whether ``user`` may follow ``instance``.
 
-        The default lets any authenticated user follow any object.
+        ``user`` is the would-be follower: the request's user in the views (which also ask it
+        before an unfollow, and answer 403 when it says no), or the ``from_instance`` of
+        :func:`sequere.models.follow`, which raises
+        :class:`~sequere.exceptions.FollowNotAllowedException` when it says no. It is asked on
+        the registration of ``instance``'s model. The default refuses anonymous users (whose
+        ``is_authenticated`` is False) and lets any other follower, a user or any registered
+        object, follow anything. Keep it free of side effects: the views and ``follow()`` may
+        both ask it for one request.
         """
-        return bool(getattr(user, "is_authenticated", False))
+        return bool(getattr(user, "is_authenticated", True))
 
     def can_view_followers(self, user: Any, instance: Any) -> bool:
         """Whether ``user`` may see who follows ``instance``; default: everybody."""

@@ -15,6 +15,41 @@ class NotFollowingException(SequereException):
     """``unfollow(a, b)`` when ``a`` does not follow ``b`` (and ``SEQUERE_FAIL_SILENTLY`` is off)."""
 
 
+class BlockedException(SequereException):
+    """``follow(a, b)`` while ``a`` blocks ``b`` or ``b`` blocks ``a`` (see :func:`sequere.models.block`).
+
+    A block forbids follows both ways. ``blocker`` and ``blocked`` are the block's
+    :class:`~sequere.refs.Ref` pair when known. Raised whatever ``SEQUERE_FAIL_SILENTLY`` says:
+    nothing was stored.
+    """
+
+    def __init__(self, message: str, *, blocker: object = None, blocked: object = None):
+        super().__init__(message)
+        self.blocker = blocker
+        self.blocked = blocked
+
+
+class FollowNotAllowedException(SequereException):
+    """``follow(a, b)`` when the ``can_follow(a, b)`` of ``b``'s :class:`~sequere.base.ModelBase`
+    says no; nothing was stored."""
+
+
+class NotBlockedException(SequereException):
+    """``unblock(a, b)`` when ``a`` does not block ``b`` (and ``SEQUERE_FAIL_SILENTLY`` is off)."""
+
+
+class AlreadyBlockedException(SequereException):
+    """``block(a, b)`` when ``a`` already blocks ``b`` (and ``SEQUERE_FAIL_SILENTLY`` is off)."""
+
+
+class NotMutedException(SequereException):
+    """``unmute(a, b)`` when ``a`` has not muted ``b`` (and ``SEQUERE_FAIL_SILENTLY`` is off)."""
+
+
+class AlreadyMutedException(SequereException):
+    """``mute(a, b)`` when ``a`` has already muted ``b`` (and ``SEQUERE_FAIL_SILENTLY`` is off)."""
+
+
 class NotRegisteredException(SequereException):
     """A model (or identifier) that was never passed to :func:`sequere.register`."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import api
+from . import api, relations
 from .results import FollowList
 
 
@@ -46,3 +46,43 @@ class SequereMixin:
     def get_friends_count(self, identifier: Any = None) -> int:
         """Number of mutual follows."""
         return api.get_friends_count(self, identifier=identifier)
+
+    def block(self, instance: Any) -> None:
+        """Block ``instance`` (see :func:`sequere.models.block`)."""
+        relations.block(self, instance)
+
+    def unblock(self, instance: Any) -> None:
+        """Lift the block on ``instance``."""
+        relations.unblock(self, instance)
+
+    def is_blocked(self, instance: Any) -> bool:
+        """Whether this object blocks ``instance``."""
+        return relations.is_blocked(self, instance)
+
+    def get_blocked(self, identifier: Any = None, desc: bool = True) -> FollowList:
+        """Lazy list of ``(blocked, blocked_at)``."""
+        return relations.get_blocked(self, identifier=identifier, desc=desc)
+
+    def get_blocked_count(self, identifier: Any = None) -> int:
+        """Number of blocked objects."""
+        return relations.get_blocked_count(self, identifier=identifier)
+
+    def mute(self, instance: Any) -> None:
+        """Mute ``instance`` (see :func:`sequere.models.mute`)."""
+        relations.mute(self, instance)
+
+    def unmute(self, instance: Any) -> None:
+        """Stop muting ``instance``."""
+        relations.unmute(self, instance)
+
+    def is_muted(self, instance: Any) -> bool:
+        """Whether this object mutes ``instance``."""
+        return relations.is_muted(self, instance)
+
+    def get_muted(self, identifier: Any = None, desc: bool = True) -> FollowList:
+        """Lazy list of ``(muted, muted_at)``."""
+        return relations.get_muted(self, identifier=identifier, desc=desc)
+
+    def get_muted_count(self, identifier: Any = None) -> int:
+        """Number of muted objects."""
+        return relations.get_muted_count(self, identifier=identifier)

@@ -2,8 +2,9 @@
 
     from sequere.models import follow, unfollow, is_following, get_followers
 
-and their async twins (``afollow``, ``aunfollow``, ``ais_following``, ``aget_followers``, ...;
-see :mod:`sequere.async_api`).
+blocks and mutes (``block``, ``unblock``, ``is_blocked``, ``get_blocked``, ``mute``, ...; see
+:mod:`sequere.relations`), and their async twins (``afollow``, ``aunfollow``, ``ais_following``,
+``aget_followers``, ...; see :mod:`sequere.async_api`).
 
 The database backend's ``Follow`` model lives in the ``sequere.backends.database`` app; the one
 table of ``sequere`` itself is the outbox of derived work (:class:`sequere.outbox.PendingJob`).
@@ -31,7 +32,31 @@ from .async_api import (
     ais_following,
     aunfollow,
 )
+from .async_relations import (
+    ablock,
+    aget_blocked,
+    aget_blocked_count,
+    aget_muted,
+    aget_muted_count,
+    ais_blocked,
+    ais_muted,
+    amute,
+    aunblock,
+    aunmute,
+)
 from .outbox import PendingJob  # noqa: F401  (the app's model: Django finds it here)
+from .relations import (
+    block,
+    get_blocked,
+    get_blocked_count,
+    get_muted,
+    get_muted_count,
+    is_blocked,
+    is_muted,
+    mute,
+    unblock,
+    unmute,
+)
 
 __all__ = [
     "follow",
@@ -52,4 +77,24 @@ __all__ = [
     "aget_followers_count",
     "aget_followings_count",
     "aget_friends_count",
+    "block",
+    "unblock",
+    "is_blocked",
+    "get_blocked",
+    "get_blocked_count",
+    "mute",
+    "unmute",
+    "is_muted",
+    "get_muted",
+    "get_muted_count",
+    "ablock",
+    "aunblock",
+    "ais_blocked",
+    "aget_blocked",
+    "aget_blocked_count",
+    "amute",
+    "aunmute",
+    "ais_muted",
+    "aget_muted",
+    "aget_muted_count",
 ]

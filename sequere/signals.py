@@ -16,6 +16,11 @@ model class and ``options`` = its :class:`~sequere.base.ModelBase`.
 ``instance_forgotten`` is sent by the clean-up job after a registered instance was deleted, with
 ``sender`` = its model class and ``ref`` = its :class:`~sequere.refs.Ref`, before its edges are
 removed: a receiver drops what it derived from the instance (it may run more than once).
+
+``blocked``, ``unblocked``, ``muted`` and ``unmuted`` are sent once per real change of a block or
+a mute (:mod:`sequere.relations`), with ``sender`` = the class of the one who blocks or mutes and
+keyword arguments ``from_instance`` (who blocks or mutes) and ``to_instance``. A block that
+removed follows sends ``unfollowed`` for each of them first.
 """
 
 from django.dispatch import Signal
@@ -25,3 +30,7 @@ unfollowed = Signal()
 model_registered = Signal()
 model_unregistered = Signal()
 instance_forgotten = Signal()
+blocked = Signal()
+unblocked = Signal()
+muted = Signal()
+unmuted = Signal()

@@ -12,6 +12,7 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("people/", views.people, name="people"),
     path("people/<str:username>/", views.profile, name="profile"),
+    path("people/<str:username>/block/", views.block_person, name="block_person"),
     path("people/<str:username>/<str:kind>/", views.person_list, name="person_list"),
     path("projects/", views.projects, name="projects"),
     path("projects/<slug:slug>/", views.project, name="project"),

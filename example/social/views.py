@@ -16,7 +16,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from sequere.contrib.timeline import Timeline
-from sequere.models import get_followers, get_followers_count, get_followings, get_followings_count
+from sequere.models import (
+    block,
+    get_followers,
+    get_followers_count,
+    get_followings,
+    get_followings_count,
+    is_blocked,
+    unblock,
+)
 
 from . import activity
 from .context_processors import unread
@@ -120,8 +128,29 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
             "followings_count": get_followings_count(person),
             "page": _page(request, Timeline(person).get_public(desc=True), FEED_PAGE_SIZE),
             "projects": person.projects.all(),
+            "blocked": request.user.is_authenticated
+            and request.user != person
+            and is_blocked(request.user, person),
         },
     )
+
+
+@login_required
+@require_POST
+def block_person(request: HttpRequest, username: str) -> HttpResponse:
+    """Block a person (the follows both ways go) or, with ``undo``, unblock them."""
+    person = get_object_or_404(User, username=username)
+    if person == request.user:
+        raise Http404("You cannot block yourself.")
+    if request.POST.get("undo"):
+        if is_blocked(request.user, person):
+            unblock(request.user, person)
+        messages.info(request, f"You unblocked {person.username}.")
+    else:
+        if not is_blocked(request.user, person):
+            block(request.user, person)
+        messages.info(request, f"You blocked {person.username}: neither of you follows or sees the other.")
+    return redirect("profile", username=person.username)
 
 
 _LISTS = {"followers": get_followers, "following": get_followings}

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ..conf import on_reload, sequere_settings
-from .base import FOLLOWERS, FOLLOWINGS, FRIENDS, KINDS, BaseBackend
+from .base import BLOCKS, FOLLOWERS, FOLLOWINGS, FRIENDS, KINDS, MUTES, BaseBackend
 
-__all__ = ["BaseBackend", "FOLLOWERS", "FOLLOWINGS", "FRIENDS", "KINDS", "get_backend"]
+__all__ = ["BLOCKS", "BaseBackend", "FOLLOWERS", "FOLLOWINGS", "FRIENDS", "KINDS", "MUTES", "get_backend"]
 
 _backend: BaseBackend | None = None
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from asgiref.sync import sync_to_async
 
 from ..refs import Edge, Ref
+from .relations import BLOCKS, MUTES, RelationsContract
 
 if TYPE_CHECKING:
     from django.core.checks import CheckMessage
@@ -23,9 +24,10 @@ FOLLOWERS = "followers"
 FOLLOWINGS = "followings"
 FRIENDS = "friends"
 KINDS = (FOLLOWERS, FOLLOWINGS, FRIENDS)
+__all__ = ["BLOCKS", "FOLLOWERS", "FOLLOWINGS", "FRIENDS", "KINDS", "MUTES", "BaseBackend"]
 
 
-class BaseBackend(abc.ABC):
+class BaseBackend(RelationsContract, abc.ABC):
     """Stores directed follow edges between :class:`Ref` pairs.
 
     Constructors must do no I/O: connections are opened on first use.
@@ -55,7 +57,9 @@ class BaseBackend(abc.ABC):
         """Store "``from_ref`` follows ``to_ref``" at ``created_at``, atomically.
 
         Returns True when the edge was created, False when it already existed (then nothing,
-        including its date, changes).
+        including its date, changes). Raises :class:`~sequere.exceptions.BlockedException` (and
+        stores nothing) when a block stands between the two, checked in the same atomic step
+        (see :class:`~sequere.backends.relations.RelationsContract`).
         """
 
     @abc.abstractmethod
@@ -88,7 +92,8 @@ class BaseBackend(abc.ABC):
         offset: int = 0,
         limit: int | None = None,
     ) -> list[Edge]:
-        """One page of ``ref``'s followers, followings or friends (``kind``).
+        """One page of ``ref``'s followers, followings or friends (``kind``), or of the refs it
+        blocks or mutes (``BLOCKS``, ``MUTES``).
 
         Ordered by date (newest first when ``desc``), ties broken by the other side's ref in the
         same direction; ``identifier`` keeps only the other side's type. For friends the date is
@@ -195,6 +200,19 @@ class BaseBackend(abc.ABC):
             if len(edges) < chunk_size:
                 return
             offset += chunk_size
+
+    def iter_audience(self, ref: Ref, chunk_size: int = 100) -> Iterator[list[Ref]]:
+        """``ref``'s followers that may see its actions, oldest first, in lists of at most
+        ``chunk_size``: :meth:`iter_refs` of the followers less those that mute or block ``ref``
+        or that ``ref`` blocks (:meth:`hidden_among`).
+
+        What the timeline fan-out reads. Backends override it to filter in the same read as the
+        chunk (no extra call); the default spends one :meth:`hidden_among` per chunk. A chunk may
+        come out shorter than ``chunk_size``, or empty, before the end.
+        """
+        for chunk in self.iter_refs(FOLLOWERS, ref, chunk_size):
+            hidden = self.hidden_among(ref, chunk) if self.supports_relations else set()
+            yield [other for other in chunk if other not in hidden] if hidden else chunk
 
     def add_many(self, edges: Iterable[tuple[Ref, Ref, datetime]]) -> int:
         """Store many edges (a migration); existing ones are left alone. Returns how many were new."""

@@ -99,10 +99,14 @@ class Script:
         self.variadic = bool(self.keys) and self.keys[-1].endswith("...")
         self.variadic_args = bool(self.args) and self.args[-1].endswith("...")
         #: what is sent to Redis: the header's bindings, then the file
-        self.text = self._prelude() + "".join(
-            resources.files(package).joinpath("lua", f"{used}.lua").read_text("utf-8")
-            for used in _names(name, "uses", header.get("uses", ""))
-        ) + source
+        self.text = (
+            self._prelude()
+            + "".join(
+                resources.files(package).joinpath("lua", f"{used}.lua").read_text("utf-8")
+                for used in _names(name, "uses", header.get("uses", ""))
+            )
+            + source
+        )
         #: the SHA1 digest ``EVALSHA`` names it by
         self.sha = hashlib.sha1(self.text.encode("utf-8")).hexdigest()
 

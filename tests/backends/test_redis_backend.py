@@ -343,3 +343,28 @@ def test_single_redis_writes_no_tombstones(single_redis_backend):
     assert list(client.scan_iter(match=keys.pattern("ti"))) == []
     assert list(client.scan_iter(match=keys.pattern("to"))) == []
     assert list(client.scan_iter(match=keys.pattern("o"))) != []  # the scan sees this store's keys
+
+
+def test_audit_repairs_blocks_and_mutes(redis_backend):
+    from sequere.backends.redis.keys import BLOCKED_BY_CODE, FOLLOWINGS_CODE, MUTES_CODE
+
+    backend, now = redis_backend, at(0)
+    a, b, c = Ref("user", "ra"), Ref("user", "rb"), Ref("project", "rc")
+    backend.block(a, b, now)
+    backend.mute(a, c, now)
+    assert backend.audit()["problems"] == []
+    client, keys = backend.client, backend.keys
+    client.zrem(keys.key(b, BLOCKED_BY_CODE, "user"), "ra")  # one side of the block lost
+    client.zadd(keys.key(c, BLOCKED_BY_CODE, "user"), {"rb": 1})  # a stray "rb blocks rc"
+    client.zrem(keys.key(a, MUTES_CODE, "project"), "rc")  # the muter's side lost: a stray too
+    client.zadd(keys.key(a, FOLLOWINGS_CODE, "user"), {"rb": 1})  # a follow (half) across the block
+    problems = backend.audit()["problems"]
+    assert len(problems) == 5, problems  # the four, and the follow's missing half
+    assert any("follow across a block" in problem for problem in problems)
+    assert backend.audit(fix=True)["fixed"] == 5
+    assert backend.audit()["problems"] == []
+    assert backend.is_blocked(a, b) and not backend.is_muted(a, c)
+    assert backend.hidden_among(b, [a]) == {a}
+    assert not backend.exists(a, b)
+    for ref in (a, b, c):
+        backend.remove_all(ref)

@@ -211,3 +211,31 @@ def test_verbosity_0_prints_only_the_result(redis_store, tmp_path):
         "--from", "database", "--to", "redis", "--checkpoint", str(tmp_path / "cp"), verbosity=0
     )
     assert out.count("\n") == 1 and out.startswith("Copied 10 edges") and err == ""
+
+
+def test_blocks_and_mutes_are_copied_after_the_edges(redis_store, tmp_path):
+    from django.utils import timezone
+
+    from sequere.backends import BLOCKS, MUTES
+    from sequere.backends.database.models import Block, Mute
+
+    edges = make_edges(200, 40)
+    store_in_database(edges)
+    database, now = DatabaseBackend(), timezone.now().replace(microsecond=0)
+    a, b, c = Ref("user", "mig-a"), Ref("user", "mig-b"), Ref("project", "mig-c")
+    database.block(a, b, now)
+    database.block(c, a, now)
+    database.mute(b, c, now)
+    checkpoint = str(tmp_path / "cp.json")
+    out, _ = migrate("--from", "database", "--to", "redis", "--checkpoint", checkpoint)
+    assert "Copied 2 blocks and 1 mutes." in out
+    assert redis_store.is_blocked(a, b) and redis_store.is_blocked(c, a) and redis_store.is_muted(b, c)
+    assert redis_store.hidden_among(b, [a]) == {a}
+    assert [e.created_at for e in redis_store.fetch(BLOCKS, a)] == [now]
+    Block.objects.all().delete()
+    Mute.objects.all().delete()
+    Follow.objects.all().delete()
+    out, _ = migrate("--from", "redis", "--to", "database", "--checkpoint", checkpoint)
+    assert "Copied 2 blocks and 1 mutes." in out
+    assert {(e.ref, e.created_at) for e in database.fetch(MUTES, b)} == {(c, now)}
+    assert database.is_blocked(c, a) and not database.is_blocked(b, a)

@@ -94,3 +94,100 @@ class Follow(models.Model):
     def to_instance(self) -> Any:
         """The followed object (one query on first access, then cached); ``DoesNotExist`` if it is gone."""
         return _instance(self.to_identifier, self.to_object_id)
+
+
+class Relation(models.Model):
+    """A dated, directed relation between two registered instances (the base of blocks and mutes).
+
+    ``from`` blocks or mutes ``to``; object ids are text, as in :class:`Follow`.
+    """
+
+    from_identifier = models.CharField(max_length=IDENTIFIER_LENGTH)
+    from_object_id = models.CharField(max_length=ID_LENGTH)
+    to_identifier = models.CharField(max_length=IDENTIFIER_LENGTH)
+    to_object_id = models.CharField(max_length=ID_LENGTH)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = FollowQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    #: the verb of :meth:`__str__`
+    verb = "relates to"
+
+    def __str__(self) -> str:
+        source = f"{self.from_identifier}:{self.from_object_id}"
+        return f"{source} {self.verb} {self.to_identifier}:{self.to_object_id}"
+
+    @cached_property
+    def from_instance(self) -> Any:
+        """The one who blocks or mutes (one query on first access); ``DoesNotExist`` if it is gone."""
+        return _instance(self.from_identifier, self.from_object_id)
+
+    @cached_property
+    def to_instance(self) -> Any:
+        """The blocked or muted object (one query on first access); ``DoesNotExist`` if it is gone."""
+        return _instance(self.to_identifier, self.to_object_id)
+
+
+class Block(Relation):
+    """``from`` blocks ``to``: no follow either way while the row exists (see :mod:`sequere.relations`)."""
+
+    verb = "blocks"
+
+    class Meta:
+        db_table = "sequere_block"
+        verbose_name = "block"
+        verbose_name_plural = "blocks"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_identifier", "from_object_id", "to_identifier", "to_object_id"],
+                name="sequere_block_unique",
+            ),
+        ]
+        indexes = [
+            # who from blocks, newest first; and of one type
+            models.Index(
+                fields=["from_identifier", "from_object_id", "created_at", "id"], name="sequere_blocks_idx"
+            ),
+            models.Index(
+                fields=["from_identifier", "from_object_id", "to_identifier", "created_at", "id"],
+                name="sequere_blocks_type_idx",
+            ),
+            # who blocks to (the follow check's reverse direction, the fan-out filter)
+            models.Index(
+                fields=["to_identifier", "to_object_id", "from_identifier", "from_object_id"],
+                name="sequere_blocked_by_idx",
+            ),
+        ]
+
+
+class Mute(Relation):
+    """``from`` mutes ``to``: the follow stays, ``to``'s actions leave ``from``'s timeline."""
+
+    verb = "mutes"
+
+    class Meta:
+        db_table = "sequere_mute"
+        verbose_name = "mute"
+        verbose_name_plural = "mutes"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_identifier", "from_object_id", "to_identifier", "to_object_id"],
+                name="sequere_mute_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["from_identifier", "from_object_id", "created_at", "id"], name="sequere_mutes_idx"
+            ),
+            models.Index(
+                fields=["from_identifier", "from_object_id", "to_identifier", "created_at", "id"],
+                name="sequere_mutes_type_idx",
+            ),
+            models.Index(
+                fields=["to_identifier", "to_object_id", "from_identifier", "from_object_id"],
+                name="sequere_muted_by_idx",
+            ),
+        ]

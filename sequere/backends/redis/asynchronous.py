@@ -21,6 +21,7 @@ from ...timeutils import to_micros
 from . import scripts
 from .cluster import ClusterWrites
 from .keys import FOLLOWINGS_CODE
+from .relations import raise_blocked
 from .single import SingleRedisWrites, new_operation_id
 
 if TYPE_CHECKING:
@@ -56,7 +57,10 @@ class AsyncRedisMethods:
             followed=to_ref,
             token=token,
         )
-        return self._writes_of(link).outcome(results).reported
+        outcome = self._writes_of(link).outcome(results)
+        if outcome.blocked and not outcome.reported:
+            raise_blocked(from_ref, to_ref)
+        return outcome.reported
 
     async def aadd(self: RedisBackend, from_ref: Ref, to_ref: Ref, created_at: datetime) -> bool:
         """:meth:`add <.RedisBackend.add>` on ``redis.asyncio``: one ``EVALSHA`` (per half on a cluster)."""

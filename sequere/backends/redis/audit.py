@@ -12,7 +12,9 @@ follower's half deciding as it does for the result of ``follow()`` and ``unfollo
 * a friends set that is not the intersection of the resource's followers and followings (with
   the later date of the two). Repair: ``ZINTERSTORE ... AGGREGATE MAX`` on the resource's slot;
 * on Redis Cluster, tombstones older than ``SEQUERE_REDIS_TOMBSTONE_LIFETIME``
-  (:mod:`sequere.backends.redis.cluster`). Repair: they are swept.
+  (:mod:`sequere.backends.redis.cluster`). Repair: they are swept;
+* blocks and mutes whose two sides disagree, and follows across a block
+  (:mod:`sequere.backends.redis.audit_relations`).
 
 Every repair of an edge's halves is one ``lua/mirror.lua`` call on the followed's slot, and on
 a cluster also copies the follower's tombstone of that edge to the followed's half, so later
@@ -198,4 +200,7 @@ def audit_store(store: Store, *, fix: bool = False) -> dict[str, Any]:
     check_halves(store, FOLLOWERS_CODE, fix, report)
     check_friends(store, fix, report)
     check_tombstones(store, fix, report)
+    from .audit_relations import check_relations  # it builds on this module
+
+    check_relations(store, fix, report)
     return report.as_dict()

@@ -19,21 +19,36 @@ from ...refs import Edge, Ref
 from ...registration import registry
 from ...timeutils import from_micros, to_micros
 from ..base import FOLLOWERS, FOLLOWINGS, FRIENDS, BaseBackend
+from ..relations import BLOCKS, MUTES
 from . import scripts
 from .asynchronous import AsyncRedisMethods
 from .audit import audit_store
 from .cluster import ClusterWrites, tombstone_lifetime
-from .keys import FOLLOWERS_CODE, FOLLOWINGS_CODE, FRIENDS_CODE, KeyBuilder
+from .keys import (
+    BLOCKS_CODE,
+    FOLLOWERS_CODE,
+    FOLLOWINGS_CODE,
+    FRIENDS_CODE,
+    MUTES_CODE,
+    KeyBuilder,
+)
+from .relations import RedisRelations, raise_blocked
 from .single import MARKER_LIFETIME, SingleRedisWrites, new_operation_id
 
-CODE = {FOLLOWERS: FOLLOWERS_CODE, FOLLOWINGS: FOLLOWINGS_CODE, FRIENDS: FRIENDS_CODE}
+CODE = {
+    FOLLOWERS: FOLLOWERS_CODE,
+    FOLLOWINGS: FOLLOWINGS_CODE,
+    FRIENDS: FRIENDS_CODE,
+    BLOCKS: BLOCKS_CODE,
+    MUTES: MUTES_CODE,
+}
 #: Edges per pipeline in bulk writes (``add_many``, ``remove_all``).
 WRITE_BATCH = 500
 #: Keys read per pipeline when walking the whole store (``iter_edges``, ``total_edges``).
 SCAN_BATCH = 1000
 
 
-class RedisBackend(AsyncRedisMethods, BaseBackend):
+class RedisBackend(RedisRelations, AsyncRedisMethods, BaseBackend):
     """Stores each edge twice, in the follower's followings and the followed's followers.
 
     Every list is split by the other side's identifier (one sorted set per type), so a filtered
@@ -123,7 +138,10 @@ class RedisBackend(AsyncRedisMethods, BaseBackend):
             followed=to_ref,
             token=token,
         )
-        return self.writes.outcome(results).reported
+        outcome = self.writes.outcome(results)
+        if outcome.blocked and not outcome.reported:
+            raise_blocked(from_ref, to_ref)
+        return outcome.reported
 
     # -- the contract --------------------------------------------------------------------------
     def add(self, from_ref: Ref, to_ref: Ref, created_at: datetime) -> bool:
@@ -321,6 +339,7 @@ class RedisBackend(AsyncRedisMethods, BaseBackend):
                     link.run_many(calls)
                     removed += len(members)
         doomed = [self.keys.key(ref, code, i) for code in CODE.values() for i in identifiers]
+        doomed += self.forget_relations(ref, identifiers)
         doomed += writes.resource_keys(ref, identifiers)
         with link.errors:
             # one DEL: every key carries the resource's hash tag, so one slot on a cluster too

@@ -100,6 +100,7 @@ class ClusterWrites:
         }
         args = {"time": stamp, "member": other.object_id}
         if add:
+            keys["blocks"], keys["blocked_by"] = self.keys.blocks(ref, other.identifier)
             return ScriptCall(scripts.FOLLOW_HALF, keys, args)
         keys["marker"] = self.keys.marker(ref, code, other)
         args["op"] = new_operation_id() if op is None else op
@@ -124,7 +125,12 @@ class ClusterWrites:
     def outcome(self, results: list[dict]) -> Outcome:
         """What the two halves' replies say each did."""
         first, second = results
-        return Outcome(follower=first["applied"], followed=second["applied"], again=first["again"])
+        return Outcome(
+            follower=first["applied"],
+            followed=second["applied"],
+            again=first["again"],
+            blocked=first.get("blocked", False) or second.get("blocked", False),
+        )
 
     def resource_keys(self, ref: Ref, identifiers: list[str]) -> list[str]:
         """``ref``'s tombstone hashes (deleted with its lists when the instance is deleted)."""

@@ -10,6 +10,10 @@ hash tag, identifier and pk escaped, see :mod:`sequere.redis.keys`)::
     P{I:K}:to:J  hash: pk of type J -> time, tombstones of the followings (Redis Cluster only)
     P{I:K}:ui:J:L  string: operation id of the unfollow that just removed follower J:L (a while)
     P{I:K}:uo:J:L  string: operation id of the unfollow that just removed following J:L (a while)
+    P{I:K}:b:J   sorted set: pks of type J that I:K blocks                 (blocks, by block time)
+    P{I:K}:bb:J  sorted set: pks of type J that block I:K                  (blocked by)
+    P{I:K}:s:J   sorted set: pks of type J that I:K mutes                  (mutes, by mute time)
+    P{I:K}:sb:J  sorted set: pks of type J that mute I:K                   (muted by)
 
 Scores are follow times in integer microseconds since the epoch. Everything about one resource
 sits behind the same hash tag ``{I:K}``, so it lives in one Redis Cluster slot and one Lua
@@ -17,6 +21,12 @@ script may touch all of it. The tombstone hashes exist only on Redis Cluster; se
 :mod:`sequere.backends.redis.cluster`. The outcome markers (``u...``) expire on their own after
 :data:`~sequere.backends.redis.single.MARKER_LIFETIME` seconds (on a single Redis only the
 follower's ``uo`` marker is written); see :mod:`sequere.backends.redis.single`.
+
+A block or a mute is stored on both resources, as an edge is: ``a`` blocks ``b`` puts ``b`` in
+``a``'s ``b`` set and ``a`` in ``b``'s ``bb`` set. So each side's slot holds all a follow script
+must check there (the follow scripts read the two block sets of their resource), and the actor's
+slot holds all the fan-out filter reads (its ``b``, ``bb`` and ``sb`` sets; see
+:mod:`sequere.backends.redis.relations`).
 """
 
 from __future__ import annotations
@@ -31,6 +41,12 @@ FOLLOWERS_CODE = "i"
 FOLLOWINGS_CODE = "o"
 FRIENDS_CODE = "m"
 CODES = (FOLLOWERS_CODE, FOLLOWINGS_CODE, FRIENDS_CODE)
+#: Blocks and mutes (see the module doc): who the resource blocks / is blocked by / mutes / is muted by.
+BLOCKS_CODE = "b"
+BLOCKED_BY_CODE = "bb"
+MUTES_CODE = "s"
+MUTED_BY_CODE = "sb"
+RELATION_CODES = (BLOCKS_CODE, BLOCKED_BY_CODE, MUTES_CODE, MUTED_BY_CODE)
 #: Prefix of the tombstone code of a list: ``ti`` for the followers, ``to`` for the followings.
 TOMBSTONES_CODE = "t"
 TOMBSTONE_CODES = (TOMBSTONES_CODE + FOLLOWERS_CODE, TOMBSTONES_CODE + FOLLOWINGS_CODE)
@@ -66,6 +82,12 @@ class KeyBuilder:
             f"{start}{FRIENDS_CODE}{end}",
         )
 
+    def blocks(self, ref: Ref, identifier: str) -> tuple[str, str]:
+        """``ref``'s (blocks, blocked by) sets of type ``identifier``: what a follow script checks."""
+        stem = self._stem(ref.identifier, ref.object_id)
+        end = f":{escape(identifier)}"
+        return f"{stem}{BLOCKS_CODE}{end}", f"{stem}{BLOCKED_BY_CODE}{end}"
+
     def tombstones(self, ref: Ref, code: str, identifier: str) -> str:
         """The tombstone hash of ``ref``'s ``code`` list (i/o) for pks of type ``identifier``."""
         return self.key(ref, TOMBSTONES_CODE + code, identifier)
@@ -91,7 +113,7 @@ class KeyBuilder:
         tag, sep, rest = body.partition("}:")
         identifier, colon, object_id = tag.partition(":")
         code, colon2, other = rest.partition(":")
-        known = code in CODES or code in TOMBSTONE_CODES
+        known = code in CODES or code in TOMBSTONE_CODES or code in RELATION_CODES
         if not (sep and colon and colon2 and known) or ":" in other or "}" in tag:
             raise ValueError(f"{key!r} is not a sequere key under prefix {self.prefix!r}")
         return Ref(unescape(identifier), unescape(object_id)), code, unescape(other)

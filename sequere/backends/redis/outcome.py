@@ -17,6 +17,8 @@ class Outcome(NamedTuple):
     follower: bool
     followed: bool
     again: bool = False
+    #: A half found a block between the two (a follow only): the follow is refused.
+    blocked: bool = False
 
     @property
     def reported(self) -> bool:

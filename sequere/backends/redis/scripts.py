@@ -27,3 +27,13 @@ CHUNK = Script(__package__, "chunk")
 SEEK = Script(__package__, "seek")
 #: Repairs (``sequere_check --fix``): one half set to what the other says.
 MIRROR = Script(__package__, "mirror")
+#: Blocks: both resources and the follows both ways in one script (single Redis), or one
+#: resource's half (Redis Cluster); unblocks alike (:mod:`sequere.backends.redis.relations`).
+BLOCK = Script(__package__, "block")
+BLOCK_HALF = Script(__package__, "block_half")
+UNBLOCK = Script(__package__, "unblock")
+UNBLOCK_HALF = Script(__package__, "unblock_half")
+#: The fan-out filter: which owners of a chunk mute or block an actor, or are blocked by it.
+HIDDEN = Script(__package__, "hidden")
+#: The fan-out's chunk of followers with the filter applied in the same script (``iter_audience``).
+AUDIENCE = Script(__package__, "audience")

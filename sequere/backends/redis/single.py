@@ -59,6 +59,7 @@ class SingleRedisWrites:
             "followed_followings": b_out,
             "followed_friends": b_friends,
         }
+        keys["follower_blocks"], keys["follower_blocked_by"] = self.keys.blocks(follower, followed.identifier)
         args = {"time": stamp, "follower": follower.object_id, "followed": followed.object_id}
         return [ScriptCall(scripts.FOLLOW, keys, args)]
 
@@ -90,7 +91,12 @@ class SingleRedisWrites:
     def outcome(self, results: list[dict]) -> Outcome:
         """What the call's reply says each half did."""
         (result,) = results
-        return Outcome(follower=result["follower"], followed=result["followed"], again=result["again"])
+        return Outcome(
+            follower=result["follower"],
+            followed=result["followed"],
+            again=result["again"],
+            blocked=result.get("blocked", False),
+        )
 
     def resource_keys(self, ref: Ref, identifiers: list[str]) -> list[str]:
         """Keys of ``ref`` besides its lists (none on one Redis)."""

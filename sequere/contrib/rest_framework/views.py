@@ -30,6 +30,8 @@ from ...conf import sequere_settings
 from ...exceptions import (
     AlreadyFollowingException,
     BackendUnavailableException,
+    BlockedException,
+    FollowNotAllowedException,
     InvalidInstanceException,
     NotFollowingException,
     NotRegisteredException,
@@ -217,6 +219,8 @@ class FollowView(SequereAPIView):
             api.follow(user, instance)
         except AlreadyFollowingException:
             return Response(self._state(True, user, instance, options))
+        except (BlockedException, FollowNotAllowedException):  # a block either way, or can_follow
+            raise exceptions.PermissionDenied("You may not follow this object.") from None
         return Response(self._state(True, user, instance, options), status=status.HTTP_201_CREATED)
 
     def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:

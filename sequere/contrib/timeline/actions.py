@@ -96,10 +96,15 @@ class Action:
                 f"{name} has no verb; set `verb = 'like'` (a non-empty string) on it."
             )
         deliver_to = self.deliver_to
-        if not isinstance(deliver_to, tuple) or "actor" not in deliver_to or not set(deliver_to) <= {
-            "actor",
-            "target",
-        }:
+        if (
+            not isinstance(deliver_to, tuple)
+            or "actor" not in deliver_to
+            or not set(deliver_to)
+            <= {
+                "actor",
+                "target",
+            }
+        ):
             raise InvalidActionException(
                 f"{name}.deliver_to = {deliver_to!r}; use ('actor',) (the default) or "
                 "('actor', 'target') to reach the target's followers too."

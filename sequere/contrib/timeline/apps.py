@@ -18,12 +18,13 @@ class TimelineConfig(AppConfig):
 
         from ... import outbox
         from ...audits import register_store
-        from ...signals import followed, instance_forgotten, unfollowed
+        from ...signals import blocked, followed, instance_forgotten, muted, unfollowed, unmuted
         from .backends import get_timeline_backend
         from .checks import check_timeline
         from .fanout import runner
         from .live import publish
         from .receivers import on_followed, on_forgotten, on_unfollowed
+        from .relations import on_blocked, on_muted, on_unmuted
         from .signals import delivered
 
         checks.register(check_timeline)
@@ -32,4 +33,7 @@ class TimelineConfig(AppConfig):
         followed.connect(on_followed, dispatch_uid="sequere.timeline.followed")
         unfollowed.connect(on_unfollowed, dispatch_uid="sequere.timeline.unfollowed")
         instance_forgotten.connect(on_forgotten, dispatch_uid="sequere.timeline.forgotten")
+        blocked.connect(on_blocked, dispatch_uid="sequere.timeline.blocked")
+        muted.connect(on_muted, dispatch_uid="sequere.timeline.muted")
+        unmuted.connect(on_unmuted, dispatch_uid="sequere.timeline.unmuted")
         delivered.connect(publish, dispatch_uid="sequere.timeline.live")

@@ -22,6 +22,7 @@ from .actions import any_delivers_to_target, delivers_to_target
 from .backends import PUBLIC, get_timeline_backend
 from .inactive import active
 from .records import ActionRecord
+from .relations import hide_actions, is_hidden, visible
 
 #: The cut-off of a pulled following that merges everything its actor's public timeline holds.
 EVERYTHING = -(2**62)
@@ -53,7 +54,13 @@ def _refs(values: Sequence[Sequence[str]]) -> list[Ref]:
 
 
 def _spread(
-    actor: Ref, job: Callable[..., Any], record: dict[str, Any], *, count: bool = True, **extra: Any
+    actor: Ref,
+    job: Callable[..., Any],
+    record: dict[str, Any],
+    *,
+    count: bool = True,
+    audience: bool = False,
+    **extra: Any,
 ) -> int:
     """Run ``job(record=..., followers=chunk, since=...)`` for each chunk of ``actor``'s followers.
 
@@ -61,15 +68,21 @@ def _spread(
     (no instance loaded); ``since`` is taken just before each chunk is read. In this process each
     chunk job runs at once and the sum of what they return is returned; on workers each chunk is
     a task of its own, so a large fan-out is shared by the workers and a redelivery repeats one
-    chunk, and the number of chunks sent is returned.
+    chunk, and the number of chunks sent is returned. With ``audience``, the followers who must
+    not see ``actor``'s actions (mutes, blocks) are left out by the chunk read itself
+    (``iter_audience``): no extra call.
     """
-    chunks = get_backend().iter_refs(FOLLOWERS, actor, sequere_settings.TIMELINE_DISPATCH_RANGE)
+    size = sequere_settings.TIMELINE_DISPATCH_RANGE
+    follows = get_backend()
+    chunks = follows.iter_audience(actor, size) if audience else follows.iter_refs(FOLLOWERS, actor, size)
     total = 0
     while True:
         since = now_micros()
         chunk = next(chunks, None)
         if chunk is None:
             return total
+        if not chunk:
+            continue
         result = spawn(job, record=record, followers=[list(ref) for ref in chunk], since=since, **extra)
         total += 1 if result is None or not count else result
 
@@ -119,7 +132,7 @@ def dispatch(record: dict[str, Any]) -> int:
         return 0
     total = 0
     if not _is_pulled(action.actor, action.date):
-        total += _spread(action.actor, deliver, record)
+        total += _spread(action.actor, deliver, record, audience=True)
     target = action.target
     if target is not None and target != action.actor and delivers_to_target(action.verb):
         if not _over_limit(target):
@@ -135,12 +148,17 @@ def deliver(
 ) -> int:
     """One chunk of :func:`dispatch`: one backend write; returns how many timelines were written.
 
-    ``via`` is the target whose followers these are (None: the actor's). Sends
-    :data:`~sequere.contrib.timeline.signals.delivered` once for the chunk when it added any entry.
+    ``via`` is the target whose followers these are (None: the actor's). The actor's own
+    followers come without those who mute or block it (the chunk read left them out); a target's
+    followers are filtered here, against the actor's blocks and mutes (one follow backend call
+    for the chunk). Sends :data:`~sequere.contrib.timeline.signals.delivered` once for the chunk
+    when it added any entry.
     Inactive followers (``SEQUERE_TIMELINE_INACTIVE_AFTER``) are skipped (:func:`.inactive.active`).
     """
     backend, action, owners = get_timeline_backend(), ActionRecord.from_dict(record), active(_refs(followers))
     via_ref = None if via is None else _ref(via)
+    if via_ref is not None:
+        owners = visible(action.actor, owners)
     written, new = backend.deliver_counts([action], owners, since=since, via=via_ref)
     if new:  # a retried chunk finds its entries there: nothing new, no signal
         signals.send_delivered(backend, action, owners, via_ref)
@@ -186,9 +204,10 @@ def import_actions(owner: Sequence[str], source: Sequence[str], copy: bool = Tru
     """``owner`` now follows ``source``: copy ``source``'s recent public actions to ``owner``.
 
     At most ``SEQUERE_TIMELINE_POPULATE_RANGE`` actions; nothing when ``owner`` no longer follows
-    ``source`` by the time the job runs, nor with ``copy=False`` (``SEQUERE_TIMELINE_IMPORT_ON_FOLLOW
-    = False``: the job then only does the hybrid fan-out's part). A pulled ``source`` is pulled
-    instead, from where the copy would have started. Returns how many actions were written.
+    ``source`` by the time the job runs, or mutes or blocks it, nor with ``copy=False``
+    (``SEQUERE_TIMELINE_IMPORT_ON_FOLLOW = False``: the job then only does the hybrid fan-out's
+    part). A pulled ``source`` is pulled instead, from where the copy would have started.
+    Returns how many actions were written.
     """
     owner_ref, source_ref = _ref(owner), _ref(source)
     since = now_micros()
@@ -198,7 +217,7 @@ def import_actions(owner: Sequence[str], source: Sequence[str], copy: bool = Tru
         # nothing to pull or copy; a pushed source that has crossed the limit since is moved by
         # its next save (dispatch checks), so a follow costs no follower count here
         return 0
-    if not get_backend().exists(owner_ref, source_ref):
+    if not get_backend().exists(owner_ref, source_ref) or is_hidden(owner_ref, source_ref):
         return 0
     populate = int(sequere_settings.TIMELINE_POPULATE_RANGE)
     written = 0
@@ -266,7 +285,7 @@ def switch_mode(actor: Sequence[str]) -> int:
     if pulled and mode is None:
         at = now_micros()
         backend.set_pull_mode(ref, at)
-        return _spread(ref, pull_chunk, {"actor": list(ref), "cutoff": at}, count=False)
+        return _spread(ref, pull_chunk, {"actor": list(ref), "cutoff": at}, count=False, audience=True)
     if not pulled and mode is not None:
         backend.set_pull_mode(ref, None)
         return _spread(ref, materialize_chunk, {"actor": list(ref)}, count=False)
@@ -274,7 +293,8 @@ def switch_mode(actor: Sequence[str]) -> int:
 
 
 def pull_chunk(record: dict[str, Any], followers: Sequence[Sequence[str]], since: int) -> int:
-    """One chunk of a switch to pull: these followers merge ``record["actor"]`` from its cut-off."""
+    """One chunk of a switch to pull: these followers merge ``record["actor"]`` from its cut-off
+    (the chunk read left out those who mute or block it, or whom it blocks)."""
     return get_timeline_backend().pull(
         _refs(followers), _ref(record["actor"]), cutoff=int(record["cutoff"]), since=since
     )
@@ -298,4 +318,5 @@ JOBS: tuple[Callable[..., int], ...] = (
     switch_mode,
     pull_chunk,
     materialize_chunk,
+    hide_actions,
 )

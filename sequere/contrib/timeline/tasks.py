@@ -18,7 +18,7 @@ from django.db import InterfaceError, OperationalError
 
 from ... import outbox, receivers
 from ...exceptions import BackendUnavailableException
-from . import inactive, jobs
+from . import inactive, jobs, relations
 
 RETRY_ON: tuple[type[BaseException], ...] = (
     BackendUnavailableException,
@@ -71,6 +71,7 @@ switch_mode = _task(jobs.switch_mode, "sequere.timeline.switch_mode")
 pull_chunk = _task(jobs.pull_chunk, "sequere.timeline.pull_chunk")
 materialize_chunk = _task(jobs.materialize_chunk, "sequere.timeline.materialize_chunk")
 refresh = _task(inactive.refresh, "sequere.timeline.refresh")
+hide_actions = _task(relations.hide_actions, "sequere.timeline.hide_actions")
 forget = _task(receivers.forget, "sequere.forget")
 
 #: The task that runs each job: the timeline's (:mod:`sequere.contrib.timeline.jobs`) and the
@@ -88,6 +89,7 @@ TASKS: dict[Callable[..., Any], Any] = {
     jobs.pull_chunk: pull_chunk,
     jobs.materialize_chunk: materialize_chunk,
     inactive.refresh: refresh,
+    relations.hide_actions: hide_actions,
     receivers.forget: forget,
 }
 

@@ -24,6 +24,8 @@ from ... import api
 from ...base import ModelBase
 from ...exceptions import (
     AlreadyFollowingException,
+    BlockedException,
+    FollowNotAllowedException,
     InvalidInstanceException,
     NotFollowingException,
     NotRegisteredException,
@@ -98,6 +100,8 @@ class BaseFollowView(View):
             self.apply(request.user, instance)
         except InvalidInstanceException as exc:  # following yourself
             return self.error(str(exc), status=400)
+        except (BlockedException, FollowNotAllowedException):  # a block either way, or can_follow
+            return self.error("You may not follow this object.", status=403)
         if redirect_url is not None:
             return HttpResponseRedirect(redirect_url)
         body = follow_counts(request.user, instance, options.identifier, self.following_after)

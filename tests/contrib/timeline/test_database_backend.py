@@ -55,9 +55,10 @@ def test_dispatch_writes_one_insert_and_one_counter_upsert_per_chunk(backend, se
     with CaptureQueriesContext(connection) as queries:
         assert jobs.dispatch(action.to_dict()) == 250
 
-    # 1 record check, the actor's pull mode and follower count (hybrid fan-out), then 3 chunks x
+    # 1 record check, the actor's pull mode and follower count (hybrid fan-out), whether the
+    # actor has any block or mute (none: the chunks need no filter), then 3 chunks x
     # (followers, entries, counters, unfollow marks); below the cap nothing is trimmed, so no DELETE
-    assert len(queries) == 15
+    assert len(queries) == 16
     assert statements(queries, "SELECT", "sequere_follow") == 4  # the count, 3 chunks
     assert statements(queries, "SELECT", "sequere_timeline_unfollow") == 3
     assert statements(queries, "INSERT", "sequere_timeline_entry") == 3

@@ -249,7 +249,8 @@ def test_permission_hook_is_enforced(logged_client, member, monkeypatch):
     assert post(logged_client, FOLLOW, fields(private), **JSON).status_code == 403
     assert post(logged_client, FOLLOW, fields(private)).status_code == 403
     assert post(logged_client, FOLLOW, fields(public), **JSON).status_code == 200
-    assert calls == [(member, private), (member, private), (member, public)]
+    # the view asks (403 without a write), then follow() itself asks again before it writes
+    assert calls == [(member, private), (member, private), (member, public), (member, public)]
     assert not is_following(member, private)
     assert is_following(member, public)
 
@@ -262,9 +263,10 @@ def test_permission_hook_guards_unfollow_too(logged_client, member, project, mon
 
 
 def test_follow_view_query_count(logged_client, member, project, django_assert_num_queries):
-    # session + user, the object, the insert, the timeline job's part of hybrid fan-out (the edge,
-    # the object's pull mode, its follower count), then the four counts of the JSON body
-    with django_assert_num_queries(11):
+    # session + user, the object, the insert, the timeline job's part of hybrid fan-out (the
+    # object's pull mode: pushed, and no import, so nothing more), then the four counts of the
+    # JSON body
+    with django_assert_num_queries(9):
         response = post(logged_client, FOLLOW, fields(project), **JSON)
     assert response.status_code == 200
 
@@ -274,3 +276,13 @@ def test_object_followers_count_respects_can_view_followers(logged_client, membe
     data = post(logged_client, FOLLOW, fields(project), **JSON).json()
     assert "followers_count" not in data and "project_followers_count" not in data
     assert data["following"] is True and data["followings_count"] == 1
+
+
+def test_a_block_either_way_answers_403(logged_client, member, project):
+    """The view asks can_follow, then follow() refuses the block: 403, nothing stored."""
+    from sequere.models import block
+
+    block(project, member)
+    response = post(logged_client, FOLLOW, fields(project), **JSON)
+    assert response.status_code == 403
+    assert not is_following(member, project)

@@ -1,7 +1,7 @@
 -- Single Redis: add the edge follower -> followed, both halves in one atomic step.
--- keys: follower_followings follower_followers follower_friends followed_followers followed_followings followed_friends
+-- keys: follower_followings follower_followers follower_friends followed_followers followed_followings followed_friends follower_blocks follower_blocked_by
 -- args: time follower followed
--- returns: which of follower followed again
+-- returns: which of follower followed again blocked
 --
 -- Each half belongs to one resource: the list the other side joins, the reverse list of the
 -- same resource (does the other side follow back?) and its friends set. `time` is the follow's
@@ -9,6 +9,13 @@
 -- Returns the halves that were new ('follower', 'followed'), and 'again' when the follower's
 -- half already holds the edge at this very `time`: the call's own earlier run, resent after
 -- its reply was lost, so the caller reports the follow it made.
+-- `follower_blocks` and `follower_blocked_by` are the follower's block sets of the followed's
+-- type: when either holds the followed (a block either way, see block.lua), nothing is written
+-- and the script answers 'blocked'.
+
+if redis.call('ZSCORE', follower_blocks, followed) or redis.call('ZSCORE', follower_blocked_by, followed) then
+  return 'blocked'
+end
 
 local function add(list, reverse, friends, member)
   if redis.call('ZADD', list, 'NX', time, member) == 0 then return 0 end
