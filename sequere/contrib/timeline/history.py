@@ -20,6 +20,7 @@ Rules:
 * Filters (``action=``, ``target=``) apply to the history as to the held part; order and ties are
   ``(date, id)`` newest first on both sides; the history holds only entries strictly older than
   every held entry of the list, so nothing comes twice at the seam.
+* Muted accounts (blocks remove the follows) have no history either.
 * How far back: as far as each followed account's public timeline goes (its own
   ``SEQUERE_TIMELINE_MAX_LENGTH`` newest actions). What the held part had for other reasons
   (actions saved into the timeline by another actor, actions delivered to a target's followers)
@@ -43,7 +44,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...backends import FOLLOWINGS, get_backend
+from ...backends import FOLLOWINGS, MUTES, get_backend
 from ...conf import sequere_settings
 from ...refs import Ref
 from . import inactive
@@ -52,6 +53,18 @@ from .records import ActionRecord
 from .timeline import ActionList
 
 __all__ = ["HistoryActionList", "PrivateActionList"]
+
+
+def followed(owner: Ref) -> list[Ref]:
+    """What ``owner`` follows, less what it mutes (blocks remove the follows themselves): one read
+    of the follow backend per ``SEQUERE_TIMELINE_DISPATCH_RANGE`` refs of each list."""
+    follows = get_backend()
+    chunk = int(sequere_settings.TIMELINE_DISPATCH_RANGE)
+    refs = [ref for refs in follows.iter_refs(FOLLOWINGS, owner, chunk) for ref in refs]
+    if refs and follows.supports_relations:
+        muted = {ref for refs in follows.iter_refs(MUTES, owner, chunk) for ref in refs}
+        refs = [ref for ref in refs if ref not in muted]
+    return refs
 
 
 def _matches(record: ActionRecord, verb: str | None, target: str | None) -> bool:
@@ -79,13 +92,10 @@ class PrivateActionList(ActionList):
         self._view: list[tuple[tuple, Any]] | None = None
 
     def sources(self) -> list[Ref]:
-        """The owner and everything it follows: whose public timelines are read beyond the store."""
+        """The owner and what it follows (less what it mutes): whose public timelines are read
+        beyond the store."""
         if self._sources is None:
-            chunk = int(sequere_settings.TIMELINE_DISPATCH_RANGE)
-            sources = [self.owner]
-            for refs in get_backend().iter_refs(FOLLOWINGS, self.owner, chunk):
-                sources.extend(refs)
-            self._sources = sources
+            self._sources = [self.owner, *followed(self.owner)]
         return self._sources
 
     def _history(self, ascending: bool, after: tuple | None, limit: int) -> list[tuple[tuple, Any]]:

@@ -33,7 +33,6 @@ from datetime import timedelta
 
 from django.core.exceptions import ImproperlyConfigured
 
-from ...backends import FOLLOWINGS, get_backend
 from ...conf import sequere_settings
 from ...outbox import enqueue
 from ...refs import Ref
@@ -123,13 +122,13 @@ def refresh(owner: Sequence[str]) -> int:
 
 def rebuild(owner: Ref, *, since: int | None, now: int | None = None) -> int:
     """Write into ``owner``'s private timeline the newest entries (at most
-    ``SEQUERE_TIMELINE_MAX_LENGTH``) of the public timelines of the pushed accounts it follows,
-    dated from ``since`` on (everything with None). Returns how many were written."""
+    ``SEQUERE_TIMELINE_MAX_LENGTH``) of the public timelines of the pushed accounts it follows
+    (and does not mute), dated from ``since`` on (everything with None). Returns how many were written."""
+    from .history import followed
+
     backend = get_timeline_backend()
     pulled = backend.get_pulled(owner)
-    sources = []
-    for chunk in get_backend().iter_refs(FOLLOWINGS, owner, int(sequere_settings.TIMELINE_DISPATCH_RANGE)):
-        sources.extend(ref for ref in chunk if ref not in pulled)
+    sources = [ref for ref in followed(owner) if ref not in pulled]
     keys = backend.fetch_public_keys(sources, desc=True, limit=int(sequere_settings.TIMELINE_MAX_LENGTH))
     wanted = [action_id for key, action_id in keys if since is None or key[0] >= since]
     records = backend.get_records(wanted)

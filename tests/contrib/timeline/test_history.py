@@ -212,3 +212,14 @@ def test_fetch_public_keys_merges_public_timelines(timeline_backend, timeline_ha
         b.fetch_public_keys(owners, after=key, limit=4)
     assert trips.value <= max(timeline_harness.pull_round_trips, 1)
     assert b.fetch_keyset(owners[0], PUBLIC, limit=1)
+
+
+def test_muted_accounts_have_no_history(world):
+    from sequere.relations import mute
+
+    reader, saved = world
+    (a, b) = [user for user in saved if user.username in ("a", "b")]
+    mute(reader, a)
+    got, _ = walk(Timeline(reader).get_private(desc=True, history=True), 3)
+    assert got and all(action.actor != a for action in got)
+    assert ids(got) == ids(expected({b: saved[b], reader: saved[reader]}))
