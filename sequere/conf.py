@@ -54,6 +54,8 @@ DEFAULTS: dict[str, Any] = {
     "TIMELINE_REMOVE_ON_UNFOLLOW": True,
     # hybrid fan-out: actors with more followers are pulled at read time (None: always push)
     "TIMELINE_PUSH_LIMIT": 10_000,
+    # owners not seen for this long (a timedelta or seconds) are skipped by fan-out (None: off)
+    "TIMELINE_INACTIVE_AFTER": None,
     # live feed (sequere.contrib.timeline.live): "auto", "redis" or "poll"; seconds
     "TIMELINE_LIVE_TRANSPORT": "auto",
     "TIMELINE_LIVE_HEARTBEAT": 15.0,

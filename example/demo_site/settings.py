@@ -84,6 +84,8 @@ LOGOUT_REDIRECT_URL = "home"
 SEQUERE_BACKEND_CLASS = "sequere.backends.database.DatabaseBackend"
 SEQUERE_TIMELINE_BACKEND_CLASS = "sequere.contrib.timeline.backends.database.DatabaseBackend"
 SEQUERE_TIMELINE_FANOUT = "inline"
+# Hybrid fan-out at demo scale: alice (33 followers) is pushed, the seeded newsroom (36) is pulled.
+SEQUERE_TIMELINE_PUSH_LIMIT = 34
 SEQUERE_TIMELINE_LIVE_TRANSPORT = "poll"
 SEQUERE_TIMELINE_LIVE_POLL_INTERVAL = 1.0
 

@@ -82,17 +82,24 @@ class AsyncActionList(AsyncLazyList):
         """How many entries the timeline holds with these filters (one backend call, cached)."""
         if self._count is None:
             s = self.sync
-            self._count = await s.backend.acount(s.owner, s.kind, verb=s.verb, target=s.target)
+            if s.reads_beyond_store:
+                self._count = await sync_to_async(s.count)()
+            else:
+                self._count = await s.backend.acount(s.owner, s.kind, verb=s.verb, target=s.target)
         return self._count
 
     async def _afetch(self, offset: int, limit: int | None) -> list[ActionRecord]:
         s = self.sync
+        if s.reads_beyond_store:  # history, inactive owners: the sync list's reads, in a thread
+            return await sync_to_async(s._fetch)(offset, limit)
         return await s.backend.afetch(
             s.owner, s.kind, verb=s.verb, target=s.target, desc=s.desc, offset=offset, limit=limit
         )
 
     async def _aseek(self, after: tuple | None, before: tuple | None, limit: int) -> list[Keyed]:
         s = self.sync
+        if s.reads_beyond_store:
+            return await sync_to_async(s._seek)(after, before, limit)
         return await s.backend.afetch_keyset(
             s.owner,
             s.kind,

@@ -12,6 +12,7 @@
 ``sequere.E109``   ``SEQUERE_TIMELINE_REDIS_PREFIX`` would break the Redis Cluster hash tags
 ``sequere.W110``   ``SEQUERE_TIMELINE_FANOUT = "celery"`` but Celery is not installed
 ``sequere.E111``   ``SEQUERE_TIMELINE_PUSH_LIMIT`` is neither None nor a whole number >= 0
+``sequere.E112``   ``SEQUERE_TIMELINE_INACTIVE_AFTER`` is neither None, a positive timedelta nor seconds
 =================  ==========================================================================
 
 The backend's own checks (E102, E108, E109 for the Redis backend) come from the timeline backend
@@ -64,6 +65,13 @@ def check_timeline(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                 id="sequere.E111",
             )
         )
+    try:
+        from .inactive import inactive_after
+
+        inactive_after()
+    except ImproperlyConfigured as exc:
+        hint = "Use e.g. SEQUERE_TIMELINE_INACTIVE_AFTER = timedelta(days=14), or None (off)."
+        errors.append(checks.Error(str(exc), hint=hint, id="sequere.E112"))
     mode = sequere_settings.raw("TIMELINE_FANOUT")
     if mode not in FANOUT_MODES:
         errors.append(

@@ -20,6 +20,7 @@ from ...timeutils import now_micros
 from . import signals
 from .actions import any_delivers_to_target, delivers_to_target
 from .backends import PUBLIC, get_timeline_backend
+from .inactive import active
 from .records import ActionRecord
 from .relations import hide_actions, is_hidden, visible
 
@@ -152,8 +153,9 @@ def deliver(
     followers are filtered here, against the actor's blocks and mutes (one follow backend call
     for the chunk). Sends :data:`~sequere.contrib.timeline.signals.delivered` once for the chunk
     when it added any entry.
+    Inactive followers (``SEQUERE_TIMELINE_INACTIVE_AFTER``) are skipped (:func:`.inactive.active`).
     """
-    backend, action, owners = get_timeline_backend(), ActionRecord.from_dict(record), _refs(followers)
+    backend, action, owners = get_timeline_backend(), ActionRecord.from_dict(record), active(_refs(followers))
     via_ref = None if via is None else _ref(via)
     if via_ref is not None:
         owners = visible(action.actor, owners)

@@ -200,3 +200,24 @@ class PullMode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_identifier}:{self.actor_object_id} pulled since {self.since}"
+
+
+class SeenMark(models.Model):
+    """When an owner was last seen (``SEQUERE_TIMELINE_INACTIVE_AFTER``, see
+    :mod:`sequere.contrib.timeline.inactive`)."""
+
+    owner_identifier = models.CharField(max_length=IDENTIFIER_LENGTH)
+    owner_object_id = models.CharField(max_length=ID_LENGTH)
+    #: microseconds since the Unix epoch
+    at = models.BigIntegerField()
+
+    class Meta:
+        db_table = "sequere_timeline_seen"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner_identifier", "owner_object_id"], name="sequere_tl_seen_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_identifier}:{self.owner_object_id} seen at {self.at}"

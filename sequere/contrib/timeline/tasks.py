@@ -18,7 +18,7 @@ from django.db import InterfaceError, OperationalError
 
 from ... import outbox, receivers
 from ...exceptions import BackendUnavailableException
-from . import jobs, relations
+from . import inactive, jobs, relations
 
 RETRY_ON: tuple[type[BaseException], ...] = (
     BackendUnavailableException,
@@ -70,6 +70,7 @@ stop_pulling = _task(jobs.stop_pulling, "sequere.timeline.stop_pulling")
 switch_mode = _task(jobs.switch_mode, "sequere.timeline.switch_mode")
 pull_chunk = _task(jobs.pull_chunk, "sequere.timeline.pull_chunk")
 materialize_chunk = _task(jobs.materialize_chunk, "sequere.timeline.materialize_chunk")
+refresh = _task(inactive.refresh, "sequere.timeline.refresh")
 hide_actions = _task(relations.hide_actions, "sequere.timeline.hide_actions")
 forget = _task(receivers.forget, "sequere.forget")
 
@@ -87,6 +88,7 @@ TASKS: dict[Callable[..., Any], Any] = {
     jobs.switch_mode: switch_mode,
     jobs.pull_chunk: pull_chunk,
     jobs.materialize_chunk: materialize_chunk,
+    inactive.refresh: refresh,
     relations.hide_actions: hide_actions,
     receivers.forget: forget,
 }

@@ -10,11 +10,12 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from ...conf import sequere_settings
 from ...cursors import sign_cursor
 from ...outbox import enqueue, recording
 from ...registration import registry
 from ...results import LazyList
-from ...timeutils import from_micros, to_micros
+from ...timeutils import from_micros, now_micros, to_micros
 from . import jobs, signals
 from .actions import Action, get_actions
 from .backends import PRIVATE, PUBLIC, BaseTimelineBackend, get_timeline_backend
@@ -113,6 +114,9 @@ class ActionList(LazyList):
         return self._count
 
     noun = "timeline"
+    #: whether reads go past the backend's stored timeline (history, inactive owners), so the
+    #: async twin runs this list's own reads in a thread instead of the backend's async ones
+    reads_beyond_store = False
 
     def _fetch(self, offset: int, limit: int | None) -> list[ActionRecord]:
         return self.backend.fetch(
@@ -231,12 +235,22 @@ class Timeline:
     def _list(self, kind: str, action: Any, target: Any, desc: bool) -> ActionList:
         return ActionList(self.backend, self.ref, kind, verb=_verb(action), target=_target(target), desc=desc)
 
-    def get_private(self, action: Any = None, target: Any = None, desc: bool = False) -> ActionList:
+    def get_private(
+        self, action: Any = None, target: Any = None, desc: bool = False, *, history: bool = False
+    ) -> ActionList:
         """Actions of this owner and of what it follows, oldest first (``desc=True``: newest first).
 
         ``action`` (a verb or an Action class) keeps one verb; ``target`` (an identifier, a model or
-        an instance) keeps actions whose target is of that type; both combine.
+        an instance) keeps actions whose target is of that type; both combine. ``history=True``
+        (newest first) goes on past the cap from the followed accounts' public timelines, see
+        :mod:`~sequere.contrib.timeline.history`.
         """
+        if history or sequere_settings.TIMELINE_INACTIVE_AFTER is not None:
+            from .history import HistoryActionList, PrivateActionList
+
+            kind = HistoryActionList if history else PrivateActionList
+            verb, target = _verb(action), _target(target)
+            return kind(self.backend, self.ref, PRIVATE, verb=verb, target=target, desc=desc)
         return self._list(PRIVATE, action, target, desc)
 
     def get_public(self, action: Any = None, target: Any = None, desc: bool = False) -> ActionList:
@@ -264,7 +278,22 @@ class Timeline:
         """
         moment = self._read_moment(timestamp, at)
         self.backend.set_read_at(self.ref, to_micros(moment))
+        if sequere_settings.TIMELINE_INACTIVE_AFTER is not None:
+            self.touch()
         return moment
+
+    def touch(self) -> None:
+        """Record that this owner is active now (``SEQUERE_TIMELINE_INACTIVE_AFTER``, see
+        :mod:`~sequere.contrib.timeline.inactive`): one read of its seen mark, then one write;
+        when it was inactive, the :func:`~sequere.contrib.timeline.inactive.refresh` job is
+        queued instead, which marks it and rebuilds its feed. Nothing when the setting is off."""
+        from . import inactive
+
+        stale, _, _ = inactive.seen_state(self.ref)
+        if stale:
+            enqueue(inactive.refresh, owner=list(self.ref))
+        elif inactive.inactive_after() is not None:
+            self.backend.touch([self.ref], now_micros())
 
     @staticmethod
     def _read_moment(timestamp: datetime | None, at: datetime | None) -> datetime:
@@ -290,11 +319,13 @@ class Timeline:
 
         return await asave(self, action)
 
-    def aget_private(self, action: Any = None, target: Any = None, desc: bool = False) -> Any:
+    def aget_private(
+        self, action: Any = None, target: Any = None, desc: bool = False, *, history: bool = False
+    ) -> Any:
         """:meth:`get_private` as an async lazy list: ``await .page()``, ``async for``, ``await .count()``."""
         from .async_timeline import AsyncActionList
 
-        return AsyncActionList(self.get_private(action, target, desc))
+        return AsyncActionList(self.get_private(action, target, desc, history=history))
 
     def aget_public(self, action: Any = None, target: Any = None, desc: bool = False) -> Any:
         """:meth:`get_public` as an async lazy list."""

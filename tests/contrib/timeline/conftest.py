@@ -42,6 +42,9 @@ class Harness:
     fanout_chunk_round_trips: int | None = None
     #: what a private read costs more for an owner who follows pulled actors, whatever their number
     pull_round_trips = 1
+    #: whether a page of an owner known to pull costs a plain page (the pulled followings
+    #: remembered from its previous read, checked by the server)
+    remembers_pulled = False
 
     def __init__(self, request: pytest.FixtureRequest, settings) -> None:
         self.request = request
@@ -73,6 +76,7 @@ class RedisHarness(Harness):
     write_round_trips = 1
     unread_round_trips = 1
     fanout_chunk_round_trips = 1
+    remembers_pulled = True
 
     def connection(self):
         return self.request.getfixturevalue("redis_url")
@@ -128,6 +132,7 @@ class RedisClusterHarness(RedisHarness):
     fanout_chunk_round_trips = 3
     #: the pulled actors' public lists: one pipeline, one round trip per node
     pull_round_trips = 3
+    remembers_pulled = False
     client_class = "tests.contrib.timeline.counting.CountingRedisCluster"
 
     def connection(self):

@@ -215,9 +215,9 @@ def test_jobs_for_workers_wait_for_the_commit(thoas, settings):
 
 def test_eager_celery_runs_the_named_tasks(thoas, celery_eager):
     from sequere import receivers
-    from sequere.contrib.timeline import tasks
+    from sequere.contrib.timeline import inactive, tasks
 
-    assert set(tasks.TASKS) == {*jobs.JOBS, receivers.forget}
+    assert set(tasks.TASKS) == {*jobs.JOBS, inactive.refresh, receivers.forget}
     assert {t.name for t in tasks.TASKS.values()} == {
         "sequere.timeline.dispatch",
         "sequere.timeline.deliver",
@@ -230,6 +230,7 @@ def test_eager_celery_runs_the_named_tasks(thoas, celery_eager):
         "sequere.timeline.materialize_chunk",
         "sequere.timeline.import_actions",
         "sequere.timeline.remove_actions",
+        "sequere.timeline.refresh",
         "sequere.timeline.hide_actions",
         "sequere.forget",
     }

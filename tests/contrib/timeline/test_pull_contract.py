@@ -191,21 +191,68 @@ def timeline_harness_backend():
     return get_timeline_backend()
 
 
+@pytest.mark.parametrize("filters", [{}, {"verb": "like"}])
 @pytest.mark.parametrize("desc", [False, True])
-def test_cursor_pages_of_a_merged_timeline_equal_the_pushed_ones(timeline_backend, desc):
+def test_cursor_pages_of_a_merged_timeline_equal_the_pushed_ones(
+    timeline_backend, timeline_harness, desc, filters
+):
     scenario(timeline_backend, seed=7)
     b = timeline_backend
 
     def walk(owner):
         seen, after = [], None
         while True:
-            rows = b.fetch_keyset(owner, PRIVATE, desc=desc, after=after, limit=4)
+            rows = b.fetch_keyset(owner, PRIVATE, desc=desc, after=after, limit=4, **filters)
             if not rows:
                 return seen
             seen += [key[1] for key, record in rows if record is not None]
             after = rows[-1][0]
 
-    assert walk(PULLED) == walk(PUSHED) == ids(b.fetch(PUSHED, PRIVATE, desc=desc))
-    last = b.fetch_keyset(PUSHED, PRIVATE, desc=desc, limit=9)[-1][0]
-    before = [key for key, _ in b.fetch_keyset(PULLED, PRIVATE, desc=desc, before=last, limit=3)]
-    assert before == [key for key, _ in b.fetch_keyset(PUSHED, PRIVATE, desc=desc, before=last, limit=3)]
+    assert walk(PULLED) == walk(PUSHED) == ids(b.fetch(PUSHED, PRIVATE, desc=desc, **filters))
+    last = b.fetch_keyset(PUSHED, PRIVATE, desc=desc, limit=9, **filters)[-1][0]
+    before = [key for key, _ in b.fetch_keyset(PULLED, PRIVATE, desc=desc, before=last, limit=3, **filters)]
+    assert before == [
+        key for key, _ in b.fetch_keyset(PUSHED, PRIVATE, desc=desc, before=last, limit=3, **filters)
+    ]
+    # a merged cursor page costs a page and the pulled read, whatever its depth
+    with timeline_harness.round_trips() as trips:
+        assert b.fetch_keyset(PULLED, PRIVATE, desc=desc, after=last, limit=3, **filters)
+    assert trips.value <= timeline_harness.page_round_trips + max(timeline_harness.pull_round_trips, 1)
+
+
+@pytest.mark.parametrize("desc", [False, True])
+def test_a_reader_known_to_pull_reads_a_page_in_the_cost_of_a_plain_one(
+    timeline_backend, timeline_harness, desc
+):
+    """The pulled followings read with a page are remembered by the process and checked by the
+    server when the next page uses them (single Redis: one script call then the records): a
+    change in between is seen, and the page is always the merged one."""
+    scenario(timeline_backend, seed=3)
+    b = timeline_backend
+    expected = ids(b.fetch(PUSHED, PRIVATE, desc=desc, offset=2, limit=5))
+    for _ in range(2):  # the second read: the server knows the script (EVALSHA, no EVAL)
+        assert ids(b.fetch(PULLED, PRIVATE, desc=desc, offset=2, limit=5)) == expected
+    with timeline_harness.round_trips() as trips:
+        assert ids(b.fetch(PULLED, PRIVATE, desc=desc, offset=2, limit=5)) == expected
+    assert trips.value <= timeline_harness.page_round_trips + timeline_harness.pull_round_trips
+    if timeline_harness.remembers_pulled:
+        assert trips.value == timeline_harness.page_round_trips
+    key = b.fetch_keyset(PUSHED, PRIVATE, desc=desc, limit=4)[-1][0]
+    pushed = b.fetch_keyset(PUSHED, PRIVATE, desc=desc, after=key, limit=4, verb="like")
+    for _ in range(2):
+        assert b.fetch_keyset(PULLED, PRIVATE, desc=desc, after=key, limit=4, verb="like") == pushed
+    with timeline_harness.round_trips() as trips:
+        assert b.fetch_keyset(PULLED, PRIVATE, desc=desc, after=key, limit=4, verb="like") == pushed
+    if timeline_harness.remembers_pulled:
+        assert trips.value == timeline_harness.page_round_trips
+    # the owner stops pulling one actor and gets its entries instead: the next page sees it
+    b.materialize([PULLED], ACTORS[0])
+    assert ids(b.fetch(PULLED, PRIVATE, desc=desc, offset=2, limit=5)) == expected
+    for actor in ACTORS[1:3]:
+        b.materialize([PULLED], actor)
+    assert b.get_pulled(PULLED) == {}
+    assert ids(b.fetch(PULLED, PRIVATE, desc=desc, offset=2, limit=5)) == expected
+    assert b.fetch_keyset(PULLED, PRIVATE, desc=desc, after=key, limit=4, verb="like") == pushed
+    b.pull([PULLED], ACTORS[4], cutoff=EVERYTHING)  # pulls again: also seen
+    assert ids(b.fetch(PULLED, PRIVATE, desc=desc, offset=2, limit=5)) == expected
+    assert b.fetch_keyset(PULLED, PRIVATE, desc=desc, after=key, limit=4, verb="like") == pushed

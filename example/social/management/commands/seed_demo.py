@@ -36,6 +36,13 @@ PEOPLE = [
 DEMO_JOINED = 40 * DAY
 #: Extra members who all follow alice, so her follower list spans several pages (joined every 3 hours).
 CROWD = [(f"member{i:02d}", 5 * DAY - 3 * i * HOUR) for i in range(1, 31)]
+#: One large account, followed by everyone but demo: more followers than the site's
+#: SEQUERE_TIMELINE_PUSH_LIMIT, so its posts are pulled into its followers' feeds when read, not
+#: written to each (hybrid fan-out).
+NEWSROOM = ("newsroom", 39 * DAY)
+#: The newsroom's posts, saved once its followers are in (so after it switched to pull, which
+#: dates them now: an action dated before the switch is pushed).
+NEWS = ["Newsroom: sequere now pulls large accounts at read time.", "Newsroom: the demo seeds one."]
 PROJECTS = [
     ("sequere", "alice", "Follow anything from anything, in SQL or in Redis.", 37 * DAY),
     ("la-classe-americaine", "bob", "The film made of other films.", 32 * DAY),
@@ -83,7 +90,7 @@ class Command(BaseCommand):
         now = timezone.now()
         with transaction.atomic():
             people = {}
-            for username, age in [(DEMO_USERNAME, DEMO_JOINED), *PEOPLE, *CROWD]:
+            for username, age in [(DEMO_USERNAME, DEMO_JOINED), *PEOPLE, *CROWD, NEWSROOM]:
                 user, new = User.objects.get_or_create(
                     username=username, defaults={"password": password, "date_joined": now - age}
                 )
@@ -108,6 +115,7 @@ class Command(BaseCommand):
             pairs = [(people[a], people[b]) for a, b in FOLLOWS]
             pairs += [(people[a], projects[b]) for a, b in PROJECT_FOLLOWS]
             pairs += [(people[name], people["alice"]) for name, _ in CROWD]
+            pairs += [(people[name], people[NEWSROOM[0]]) for name, _ in [*PEOPLE, *CROWD]]
             for follower, followed in pairs:
                 if not is_following(follower, followed):
                     follow(follower, followed)
@@ -120,6 +128,10 @@ class Command(BaseCommand):
             for username, text, age in STATUSES:
                 if not Status.objects.filter(author=people[username], text=text).exists():
                     post_status(people[username], text, at=now - age)
+                    created["statuses"] += 1
+            for text in NEWS:
+                if not Status.objects.filter(author=people[NEWSROOM[0]], text=text).exists():
+                    post_status(people[NEWSROOM[0]], text)
                     created["statuses"] += 1
             for username, slug, age in LIKES:
                 if not Like.objects.filter(user=people[username], project=projects[slug]).exists():

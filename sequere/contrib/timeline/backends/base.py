@@ -210,6 +210,18 @@ class BaseTimelineBackend(abc.ABC):
         self.unpull(list(cutoffs), actor)
         return written
 
+    # inactive followers (SEQUERE_TIMELINE_INACTIVE_AFTER)
+
+    @abc.abstractmethod
+    def touch(self, owners: Sequence[Ref], at: int) -> None:
+        """Remember that every one of ``owners`` was seen at ``at`` (microseconds); one write per
+        call (one round trip per node), whatever the number of owners."""
+
+    @abc.abstractmethod
+    def get_seen(self, owners: Sequence[Ref]) -> dict[Ref, int]:
+        """When each of ``owners`` was last seen (microseconds); owners never seen are missing.
+        One read per call (one round trip per node), whatever the number of owners."""
+
     @abc.abstractmethod
     def delete(self, record: ActionRecord, owner: Ref) -> bool:
         """Delete ``record`` from the action store and from ``owner``'s private and public timelines.
@@ -288,6 +300,37 @@ class BaseTimelineBackend(abc.ABC):
         if before is not None:
             return [row for row in keyed if (row[0] > before if desc else row[0] < before)][-limit:]
         return keyed[:limit]
+
+    def fetch_public_keys(
+        self,
+        owners: Sequence[Ref],
+        *,
+        verb: str | None = None,
+        target: str | None = None,
+        desc: bool = True,
+        after: tuple | None = None,
+        limit: int,
+    ) -> list[tuple[tuple, str]]:
+        """The first ``limit`` entries of the union of ``owners``' public timelines, as
+        ``(key, action id)``, distinct by id.
+
+        In ``(date, id)`` order, newest first when ``desc``; with ``after``, only entries strictly
+        after that key in that order. Filters as in :meth:`fetch`. ``[]`` when none. What a private
+        timeline's history past the cap reads (:mod:`sequere.contrib.timeline.history`); records
+        are read afterwards, for the entries kept, with :meth:`get_records`.
+
+        The default calls :meth:`fetch_keyset` once per owner; backends read them all in one go.
+        """
+        rows = {}
+        for owner in owners:
+            found = self.fetch_keyset(
+                owner, PUBLIC, verb=verb, target=target, desc=desc, after=after, limit=limit
+            )
+            for key, record in found:
+                if record is not None:
+                    rows.setdefault(key[1], key)
+        keys = sorted(rows.values(), reverse=desc)
+        return [(key, key[1]) for key in keys[:limit]]
 
     def is_key(self, key: tuple) -> bool:
         """Whether ``key`` (decoded from a signed cursor) is ``(date, action id)``: an int, a str."""

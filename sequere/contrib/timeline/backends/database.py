@@ -43,6 +43,7 @@ from ....conf import sequere_settings
 from ....refs import Ref
 from ..records import PRIVATE, PUBLIC, ActionRecord, decode_records
 from .base import BaseTimelineBackend
+from .database_history import HistoryMixin
 from .database_pull import PullMixin
 from .database_sql import ID_BATCH_SIZE, EntryRow, Owner, Statements
 
@@ -97,7 +98,7 @@ def _deltas(
     return deltas
 
 
-class DatabaseBackend(PullMixin, BaseTimelineBackend):
+class DatabaseBackend(HistoryMixin, PullMixin, BaseTimelineBackend):
     """Timelines in the tables of ``sequere.contrib.timeline`` through the Django ORM."""
 
     joins_database_transaction = True

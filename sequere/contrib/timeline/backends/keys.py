@@ -85,6 +85,10 @@ class KeyBuilder:
         """When ``owner`` last read its timeline."""
         return f"{self.owner(owner)}:read_at"
 
+    def seen(self, owner: Ref) -> str:
+        """When ``owner`` was last seen (``SEQUERE_TIMELINE_INACTIVE_AFTER``)."""
+        return f"{self.owner(owner)}:seen"
+
     def unfollowed(self, owner: Ref) -> str:
         """When ``owner`` unfollowed each actor (deliveries read before that are dropped)."""
         return f"{self.owner(owner)}:unfollowed"

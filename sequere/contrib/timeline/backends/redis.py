@@ -38,6 +38,7 @@ from .base import BaseTimelineBackend
 from .keys import KeyBuilder, ref_field
 from .redis_async import AsyncTimelineMethods
 from .redis_audit import audit_timelines
+from .redis_history import HistoryMixin
 from .redis_pull import PullMixin, member
 
 __all__ = ["OWNERS_PER_CALL", "RedisBackend"]
@@ -54,7 +55,7 @@ REMOVE = Script(__package__, "remove")
 SEEK = Script(__package__, "seek")
 
 
-class RedisBackend(AsyncTimelineMethods, PullMixin, BaseTimelineBackend):
+class RedisBackend(AsyncTimelineMethods, HistoryMixin, PullMixin, BaseTimelineBackend):
     """Timelines as Redis lists of packed entries; see the module docstring for costs.
 
     The async twins send the same scripts and pipelines through ``redis.asyncio``
@@ -386,13 +387,13 @@ class RedisBackend(AsyncTimelineMethods, PullMixin, BaseTimelineBackend):
         call = self._page_call(owner, kind, verb, target, desc, offset, limit)
         if call is None:
             return []
+        cap = max(int(sequere_settings.TIMELINE_MAX_LENGTH), 1) * 2
+        page_limit = None if limit is None else min(limit, cap)
         if kind == PUBLIC:
             found = [row.id for row in self.link.run(call)]
-        else:
+        elif (found := self.checked_page_ids(owner, verb, target, desc, int(offset), page_limit)) is None:
             pulled, rows = self._with_pulled(owner, call)
             if pulled:
-                cap = max(int(sequere_settings.TIMELINE_MAX_LENGTH), 1) * 2
-                page_limit = None if limit is None else min(limit, cap)
                 found = self.merged_ids(owner, pulled, verb, target, desc, int(offset), page_limit)
             else:
                 found = [row.id for row in rows]
@@ -444,10 +445,21 @@ class RedisBackend(AsyncTimelineMethods, PullMixin, BaseTimelineBackend):
         the list, then the entries next to it), then one pipeline of ``GET``."""
         call = self._seek_call(owner, kind, verb, target, desc, after, before, limit)
         if kind == PRIVATE:
+            options = {"verb": verb, "target": target, "desc": desc, "after": after, "before": before}
+            known = self.checked_keyset(owner, **options, limit=limit)
+            if known is not None:
+                return known
             pulled, rows = self._with_pulled(owner, call)
             if pulled:
                 return self.merged_keyset(
-                    owner, verb=verb, target=target, desc=desc, after=after, before=before, limit=limit
+                    owner,
+                    verb=verb,
+                    target=target,
+                    desc=desc,
+                    after=after,
+                    before=before,
+                    limit=limit,
+                    pulled=pulled,
                 )
         else:
             rows = self.link.run(call)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import struct
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import takewhile
 from typing import Any
 
@@ -27,6 +28,11 @@ from .keys import ref_field
 PULL = Script(__package__, "pull")
 MERGE_PAGE = Script(__package__, "merge_page")
 MERGE_COUNT = Script(__package__, "merge_count")
+MERGE_SEEK = Script(__package__, "merge_seek")
+MERGE_PAGE_CHECKED = Script(__package__, "merge_page_checked")
+MERGE_SEEK_CHECKED = Script(__package__, "merge_seek_checked")
+#: Owners whose pulled followings a process remembers (checked by the server on every use).
+KNOWN_PULLED_SIZE = 10_000
 NEVER_DECODE = "NEVER_DECODE"
 _DATE = struct.Struct(">q")
 _CODES = struct.Struct(">II")
@@ -37,9 +43,15 @@ def member(ref: Ref) -> str:
     return json.dumps([ref.identifier, ref.object_id])
 
 
+@lru_cache(maxsize=4096)
+def _member_ref(name: str) -> Ref:
+    # pulled actors are the few popular accounts many readers share: decoded once per process
+    return Ref(*(str(part) for part in json.loads(name)))
+
+
 def decode_pulled(raw: Sequence[Any]) -> dict[Ref, int]:
     """``ZRANGE ... WITHSCORES`` of a ``pulling`` ZSET as ``{actor: cutoff}``."""
-    return {Ref(*(str(part) for part in json.loads(name))): int(score) for name, score in raw}
+    return {_member_ref(name): int(score) for name, score in raw}
 
 
 def _date(entry: bytes) -> int:
@@ -63,12 +75,23 @@ def _keeps(verb: str | None, target: str | None):
     return keeps
 
 
+class _Row:
+    """A page row as ``_keyed`` reads it (``date``, ``id``)."""
+
+    __slots__ = ("date", "id")
+
+    def __init__(self, date: int, action_id: str) -> None:
+        self.date, self.id = date, action_id
+
+
 class PullMixin:
     """The pull half of :class:`~.redis.RedisBackend` (which provides ``link``, ``keys`` and the
     plain reads)."""
 
     link: Any
     keys: Any
+    #: owner -> the members and cutoffs of its ``pulling`` ZSET, in ZRANGE order, last read
+    _known_pulled: dict[Ref, tuple[tuple[str, ...], tuple[int, ...]]]
 
     @staticmethod
     def _cap() -> int:
@@ -141,7 +164,96 @@ class PullMixin:
         else:
             call(pipe.pipe)
         raw, reply = pipe.execute()
+        self._remember_pulled(owner, raw)
         return decode_pulled(raw), reply
+
+    def _remember_pulled(self, owner: Ref, raw: Sequence[Any]) -> None:
+        known = self.__dict__.setdefault("_known_pulled", {})
+        if not raw:
+            known.pop(owner, None)
+            return
+        if len(known) >= KNOWN_PULLED_SIZE:
+            known.clear()
+        known[owner] = (tuple(name for name, _ in raw), tuple(int(score) for _, score in raw))
+
+    def checked_page_ids(
+        self,
+        owner: Ref,
+        verb: str | None,
+        target: str | None,
+        desc: bool,
+        offset: int,
+        limit: int | None,
+    ) -> list[str] | None:
+        """One page of ``owner``'s merged private timeline in one round trip, from the pulled
+        followings this process read last time (single Redis): ``merge_page_checked`` merges
+        only if they are still the owner's. None when they are unknown or changed (the caller
+        then reads them with the page, as for any owner)."""
+        args = {
+            **self._filter_args(verb, target),
+            "desc": "1" if desc else "0",
+            "offset": int(offset),
+            "limit": "" if limit is None else int(limit),
+        }
+        reply = self._run_checked(owner, MERGE_PAGE_CHECKED, args)
+        return None if reply is None else [str(action_id) for action_id in reply["ids"]]
+
+    def _run_checked(self, owner: Ref, script: Script, args: dict[str, Any]) -> dict[str, Any] | None:
+        """Run a ``*_checked`` script with the pulled followings remembered for ``owner``; its
+        reply, or None when none are remembered (or on a cluster) or they changed."""
+        known = self.__dict__.get("_known_pulled", {}).get(owner)
+        if known is None or self.link.cluster:
+            return None
+        members, cutoffs = known
+        keys = {
+            "timeline": self.keys.timeline(owner, PRIVATE),
+            "pulling": self.keys.pulling(owner),
+            "publics": [self.keys.timeline(_member_ref(name), PUBLIC) for name in members],
+        }
+        args = {"cap": self._cap(), **args, "members": "\0".join(members), "cutoffs": list(cutoffs)}
+        reply = self.link.run(ScriptCall(script, keys, args))
+        if int(reply["fresh"]) != 1:
+            self._known_pulled.pop(owner, None)
+            return None
+        return reply
+
+    def checked_keyset(
+        self,
+        owner: Ref,
+        *,
+        verb: str | None,
+        target: str | None,
+        desc: bool,
+        after: tuple | None,
+        before: tuple | None,
+        limit: int,
+    ) -> list[tuple[tuple, Any]] | None:
+        """:meth:`merged_keyset` in one round trip less, from the remembered pulled followings
+        (see :meth:`checked_page_ids`); None when they are unknown or changed."""
+        key = after if after is not None else before
+        older = (after is not None) == desc if key is not None else desc
+        args = {
+            **self._filter_args(verb, target),
+            "older": "1" if older else "0",
+            "limit": int(limit),
+            "cursor_date": "" if key is None else int(key[0]),
+            "cursor_id": "" if key is None else key[1],
+        }
+        reply = self._run_checked(owner, MERGE_SEEK_CHECKED, args)
+        if reply is None:
+            return None
+        return self._page_of(
+            [(int(date), str(action_id)) for action_id, date in reply["rows"]], desc, verb, target
+        )
+
+    def _page_of(
+        self, rows: list[tuple[int, str]], desc: bool, verb: str | None, target: str | None
+    ) -> list[tuple[tuple, Any]]:
+        """Keys of a merged cursor page (newest first) with their records, in the list's order."""
+        if not desc:
+            rows.reverse()
+        values = self._values([action_id for _, action_id in rows])
+        return self._keyed([_Row(date, action_id) for date, action_id in rows], values, verb, target)
 
     def _publics(self, pulled: dict[Ref, int]) -> tuple[list[str], list[int]]:
         actors = sorted(pulled)
@@ -236,3 +348,47 @@ class PullMixin:
         if n:
             n = max(n - merge.count_after(iter(reversed(own)), keeps, _date, mark), 0)
         return n
+
+    def merged_keyset(
+        self,
+        owner: Ref,
+        *,
+        verb: str | None,
+        target: str | None,
+        desc: bool,
+        after: tuple | None,
+        before: tuple | None,
+        limit: int,
+        pulled: dict[Ref, int] | None = None,
+    ) -> list[tuple[tuple, Any]]:
+        """A cursor page of the merged private timeline: the keys of the page (one
+        ``merge_seek`` call on a single Redis; the cluster walk in Python), then the records of
+        the page only (one pipeline of ``GET``). ``pulled``: the owner's pulled followings, when
+        the caller read them already."""
+        if pulled is None:
+            pulled = self.get_pulled(owner)
+        key = after if after is not None else before
+        # entries older than the key: the page below it in a newest-first list, above it oldest first
+        older = (after is not None) == desc if key is not None else desc
+        if not self.link.cluster:
+            publics, cutoffs = self._publics(pulled)
+            args = {
+                "cap": self._cap(),
+                **self._filter_args(verb, target),
+                "older": "1" if older else "0",
+                "limit": int(limit),
+                "cursor_date": "" if key is None else int(key[0]),
+                "cursor_id": "" if key is None else key[1],
+                "cutoffs": cutoffs,
+            }
+            keys = {"timeline": self.keys.timeline(owner, PRIVATE), "publics": publics}
+            rows = [(int(row.date), row.id) for row in self.link.run(ScriptCall(MERGE_SEEK, keys, args))]
+        else:
+            walked, _ = self._cluster_walk(owner, pulled, self._cap())
+            keeps = _keeps(verb, target)
+            found = [_key(entry) for entry in walked if keeps(entry)]
+            if older:
+                rows = [k for k in found if key is None or k < key][:limit]
+            else:
+                rows = [k for k in found if key is None or k > key][-limit:]
+        return self._page_of(rows, desc, verb, target)

@@ -1,0 +1,12 @@
+-- One cursor page of a merged private timeline (hybrid fan-out): the entries next to a key.
+-- keys: timeline publics...
+-- args: cap verb target older limit cursor_date cursor_id cutoffs...
+-- uses: entries merge
+-- returns: rows of id date
+--
+-- The merged view is merge_page.lua's (the newest `cap` distinct entries, filters applying to
+-- it), walked newest first. `older` '1': the first `limit` matching entries strictly older than
+-- the cursor (all of them with an empty `cursor_date`), newest first; the walk stops there.
+-- `older` '0': the `limit` matching entries strictly newer than the cursor that are nearest to
+-- it (the oldest `limit` of the view with no cursor), newest first.
+return merged_seek_rows(timeline, publics, cutoffs, cap, verb, target, older, limit, cursor_date, cursor_id)
