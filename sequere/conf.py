@@ -56,8 +56,8 @@ DEFAULTS: dict[str, Any] = {
     "TIMELINE_PUSH_LIMIT": 10_000,
     # owners not seen for this long (a timedelta or seconds) are skipped by fan-out (None: off)
     "TIMELINE_INACTIVE_AFTER": None,
-    # live feed (sequere.contrib.timeline.live): "auto", "redis" or "poll"; seconds
-    "TIMELINE_LIVE_TRANSPORT": "auto",
+    # live feed (sequere.contrib.timeline.live): "poll" (docs/live.rst), "redis" ("auto" reads "poll")
+    "TIMELINE_LIVE_TRANSPORT": "poll",
     "TIMELINE_LIVE_HEARTBEAT": 15.0,
     "TIMELINE_LIVE_POLL_INTERVAL": 2.0,
     # REST API (sequere.contrib.rest_framework)

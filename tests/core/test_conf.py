@@ -152,3 +152,33 @@ def _has_redis_backend() -> bool:
     except ImportError:
         return False
     return True
+
+
+def documented_defaults() -> dict[str, str]:
+    """Each setting of docs/settings.rst whose entry states its default, with that default's text
+    (``Default ``x``.`` or ````x`` (the default ...)``)."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "docs" / "settings.rst").read_text(encoding="utf-8")
+    found = {}
+    for entry in re.finditer(r"``SEQUERE_([A-Z0-9_]+)``(.*?)(?=\n``SEQUERE_|\Z)", text, re.S):
+        stated = re.search(r"[Dd]efault:? ``([^`]+)``|``([^`]+)`` \(the default", entry[2][:600])
+        if stated:
+            found[entry[1]] = stated[1] or stated[2]
+    return found
+
+
+def test_every_documented_default_is_the_code_default():
+    """What a new user reads in docs/settings.rst is what ``sequere_settings`` answers unset
+    (``SEQUERE_TIMELINE_LIVE_TRANSPORT`` said ``"poll"`` while the code said ``"auto"``)."""
+    import ast
+
+    documented = documented_defaults()
+    assert len(documented) >= 20 and "TIMELINE_LIVE_TRANSPORT" in documented
+    for name, text in documented.items():
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            value = text
+        assert DEFAULTS[name] == value, f"docs/settings.rst: SEQUERE_{name} defaults to {text}"
