@@ -48,12 +48,17 @@ async def live_feed(request: HttpRequest) -> HttpResponse:
             f"{user.__class__._meta.label} (the user model) is not registered with sequere; add "
             "'sequere.contrib.user' to INSTALLED_APPS or register it in a sequere_registry.py module."
         )
-    events = live_events(
+    once = not isinstance(request, ASGIRequest)
+    events: Any = live_events(
         registry.get_ref(user),
         render_actions,
         last_event_id=request.headers.get("Last-Event-ID") or request.GET.get("last_event_id") or None,
-        once=not isinstance(request, ASGIRequest),
+        once=once,
     )
+    if once:
+        # Under WSGI the one read is made here, so the response holds a plain iterator: Django
+        # warns about (and blocks a thread on) an async one served synchronously.
+        events = [chunk async for chunk in events]
     response = StreamingHttpResponse(events, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
