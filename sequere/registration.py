@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connections, router
 from django.db.models.options import Options
+from django.utils.functional import LazyObject
 
 from .base import ModelBase
 from .exceptions import (
@@ -21,6 +22,18 @@ from .refs import Ref
 from .signals import model_registered, model_unregistered
 
 MAX_IDENTIFIER_LENGTH = 100
+
+
+def concrete(instance: Any) -> Any:
+    """``instance`` itself, or the object a lazy proxy (``request.user``) wraps.
+
+    The views hand the logged-in user on through this, so that what sequere stores, signals and
+    says in its messages is the user (``<User: ann>``), not ``<SimpleLazyObject: <User: ann>>``.
+    """
+    if isinstance(instance, LazyObject):
+        # the pickle protocol is the proxy's public way to hand out what it wraps
+        return instance.__reduce__()[1][0]
+    return instance
 
 
 def _label(model: Any) -> str:

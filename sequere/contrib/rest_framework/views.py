@@ -39,7 +39,7 @@ from ...exceptions import (
     NotRegisteredException,
 )
 from ...follow_results import REQUESTED
-from ...registration import registry
+from ...registration import concrete, registry
 from ..timeline import Timeline, get_actions
 from .pagination import CursorPagination
 from .serializers import (
@@ -123,7 +123,7 @@ class SequereAPIView(GenericAPIView):
 
     def get_user(self) -> Any:
         """The logged-in user; ImproperlyConfigured when its model is not registered."""
-        user = self.request.user
+        user = concrete(self.request.user)
         if not registry.is_registered(user):
             raise ImproperlyConfigured(
                 f"{user.__class__._meta.label} (the user model) is not registered with sequere; add "

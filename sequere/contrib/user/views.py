@@ -35,7 +35,7 @@ from ...exceptions import (
     NotRegisteredException,
 )
 from ...follow_results import REQUESTED
-from ...registration import registry
+from ...registration import concrete, registry
 
 __all__ = ["BaseFollowView", "FollowView", "UnFollowView", "follow_counts"]
 
@@ -110,7 +110,7 @@ class BaseFollowView(View):
             None if self.wants_json() or not self.names_redirect() else self.get_redirect_url(instance)
         )
         try:
-            self.apply(request.user, instance)
+            self.apply(concrete(request.user), instance)
         except InvalidInstanceException as exc:  # following yourself
             return self.error(str(exc), status=400)
         except (BlockedException, FollowNotAllowedException):  # a block either way, or can_follow

@@ -171,6 +171,8 @@ def test_self_follow_and_wrong_methods(follow_backend, api, member):
     me = url("objects", ident(member), member.pk, "follow")
     answer = api.post(me)
     assert answer.status_code == 400 and "itself" in answer.json()["detail"]
+    # the message names the user, not the session's lazy proxy of it
+    assert answer.json()["detail"].startswith(f"<User: {member}>") and "Lazy" not in answer.json()["detail"]
     assert get_followings_count(member) == 0
     assert api.put(me).status_code == 405
     assert api.post(url("timeline")).status_code == 405

@@ -71,7 +71,9 @@ def test_only_the_account_answers(follow_backend, api, client_of, member, strang
     follow(member, private)
     # the stranger has no request from member: it cannot approve the private account's one
     meddler = client_of(stranger)
-    assert meddler.post(url("requests", ident(member), member.pk, "approve")).status_code == 404
+    refused = meddler.post(url("requests", ident(member), member.pk, "approve"))
+    assert refused.status_code == 404
+    assert f"<User: {stranger}>" in refused.json()["detail"] and "Lazy" not in refused.json()["detail"]
     assert meddler.get(url("requests")).json()["results"] == []
     # the requester cannot approve its own request either
     assert api.post(url("requests", ident(member), member.pk, "approve")).status_code == 400  # itself

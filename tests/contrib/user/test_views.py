@@ -169,6 +169,7 @@ def test_self_follow_answers_400(logged_client, member):
     response = post(logged_client, FOLLOW, fields(member), **JSON)
     assert response.status_code == 400
     assert "itself" in response.json()["error"]
+    assert response.json()["error"].startswith(f"<User: {member}>")  # not the lazy request.user
 
 
 def test_anonymous_form_is_sent_to_login(client, project):
