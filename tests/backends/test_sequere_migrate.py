@@ -97,6 +97,16 @@ def test_database_to_redis_and_back_with_a_resume(redis_store, tmp_path):
     assert all_edges(database) == edges
 
 
+def test_an_empty_source_copies_nothing_and_succeeds(redis_store, tmp_path, monkeypatch):
+    """A fresh project (no follow yet) migrating as the README says: no chunk was read, so no
+    checkpoint was written, and the command still ends with its success line (it raised
+    FileNotFoundError removing the checkpoint it never wrote)."""
+    monkeypatch.chdir(tmp_path)  # the default checkpoint goes to the current directory
+    out, _ = migrate("--from", "database", "--to", "redis")
+    assert "Copied 0 edges (0 new)" in out and "counts verified" in out
+    assert list(tmp_path.iterdir()) == [] and redis_store.total_edges() == 0
+
+
 def test_progress_bar_goes_to_stderr(redis_store, tmp_path):
     store_in_database(make_edges(300, 50))
     out, err = migrate("--from", "database", "--to", "redis", "--chunk-size", "100",

@@ -144,7 +144,8 @@ class Command(BaseCommand):
         progress.finish()
         self._verify(source, destination, state, total)
         relations = self._copy_relations(source, destination, chunk_size)
-        os.remove(path)
+        if os.path.exists(path):  # no chunk, no checkpoint: an empty source writes none
+            os.remove(path)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Copied {state['done']} edges ({state['new']} new) from {origin} to {target}; "
