@@ -61,6 +61,10 @@ class SequereMixin:
         """Lazy list of ``(account, requested_at)``: this object's pending requests."""
         return follow_requests.get_sent_requests(self, identifier=identifier, desc=desc)
 
+    def get_sent_requests_count(self, identifier: Any = None) -> int:
+        """Number of this object's requests to follow others that are pending."""
+        return follow_requests.get_sent_requests_count(self, identifier=identifier)
+
     def has_requested(self, instance: Any) -> bool:
         """Whether this object's request to follow ``instance`` is pending."""
         return follow_requests.has_requested(self, instance)

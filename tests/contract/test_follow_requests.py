@@ -148,12 +148,24 @@ def test_deny_and_cancel(private, fan, recorder):
     nothing_stored(private, fan)
 
 
+def test_every_documented_call_is_a_mixin_method():
+    """docs/requests.rst: the calls of its table are in sequere.models and, as methods, on
+    SequereMixin (``get_sent_requests_count`` was missing from the mixin)."""
+    from sequere import follow_requests, relations
+    from sequere.mixin import SequereMixin
+
+    names = [n for n in follow_requests.__all__ + relations.__all__ if n != "requires_approval"]
+    assert "get_sent_requests_count" in names and "get_muted_count" in names
+    assert [n for n in names if not hasattr(SequereMixin, n)] == []
+
+
 def test_mixin_session(private, fan):
     assert fan.follow(private) == REQUESTED
     assert fan.has_requested(private)
     assert [u for u, _ in private.get_follow_requests()] == [fan]
     assert private.get_follow_requests_count() == 1
     assert [u for u, _ in fan.get_sent_requests()] == [private]
+    assert fan.get_sent_requests_count() == 1  # docs/requests.rst: every call is a method too
     private.deny(fan)
     fan.follow(private)
     fan.cancel(private)
