@@ -23,10 +23,18 @@ from tests.servers import RedisServer
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.worker]
 
 
+def fresh_env() -> dict[str, str]:
+    """This environment as a new user's shell would have it: no test settings module, and
+    byte-compiling on (without it the build prints a "warning" of its own that says nothing of ours)."""
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("PYTHONDONTWRITEBYTECODE", "DJANGO_SETTINGS_MODULE")
+    }
+
+
 def run(args: list[str], cwd: Path) -> str:
-    # Without byte-compiling the build prints a "warning" of its own that says nothing of ours.
-    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
-    out = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    out = subprocess.run(args, cwd=cwd, env=fresh_env(), capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, f"{' '.join(args)} failed:\n{out.stdout}{out.stderr}"
     return out.stdout + out.stderr
 
@@ -67,3 +75,105 @@ def test_the_timeline_extra_alone_runs_the_documented_worker(built, tmp_path: Pa
         server.stop()
     assert "FANNED-OUT [<JoinAction: thoas join>]" in output, output + log
     assert "Task sequere.timeline.dispatch[" in log and "succeeded" in log, log
+
+
+LIVE_SETTINGS = """
+INSTALLED_APPS += [
+    "rest_framework",
+    "sequere",
+    "sequere.backends.database",
+    "sequere.contrib.user",
+    "sequere.contrib.timeline",
+]
+ASGI_APPLICATION = "mysite.asgi.application"
+SEQUERE_TIMELINE_BACKEND_CLASS = "sequere.contrib.timeline.backends.database.DatabaseBackend"
+SEQUERE_TIMELINE_FANOUT = "inline"
+"""
+
+LIVE_URLS = """
+from django.urls import include, path
+
+urlpatterns = [path("api/sequere/", include("sequere.contrib.rest_framework.urls"))]
+"""
+
+#: A user and a logged-in session for it, made in ``manage.py shell``; prints the session key.
+LIVE_SESSION = """
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.models import User
+from django.contrib.sessions.backends.db import SessionStore
+
+user = User.objects.create_user("ann", password="pw")
+session = SessionStore()
+session[SESSION_KEY] = str(user.pk)
+session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+session.create()
+print("SESSION", session.session_key)
+"""
+
+
+def test_the_live_extra_alone_streams_under_uvicorn(built, tmp_path: Path):
+    """docs/live.rst as a new user follows it: ``pip install 'django-sequere[live]'``, its
+    INSTALLED_APPS and URL include in a fresh ``startproject``, ``manage.py check`` and
+    ``migrate`` from zero, then ``uvicorn mysite.asgi:application``: the stream answers an
+    anonymous request 403 with JSON, and a logged-in one ``text/event-stream`` with its first events."""
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    wheel, _ = built
+    venv = tmp_path / "venv"
+    run([sys.executable, "-m", "venv", str(venv)], tmp_path)
+    python, bin_dir = str(venv / "bin" / "python"), venv / "bin"
+    run([python, "-m", "pip", "install", "--quiet", f"{wheel}[live]"], tmp_path)
+    run([python, "-m", "pip", "check"], tmp_path)
+    project = tmp_path / "project"
+    project.mkdir()
+    run([str(bin_dir / "django-admin"), "startproject", "mysite", "."], project)
+    with open(project / "mysite" / "settings.py", "a", encoding="utf-8") as settings:
+        settings.write(LIVE_SETTINGS)
+    (project / "mysite" / "urls.py").write_text(LIVE_URLS, encoding="utf-8")
+    assert "no issues" in run([python, "manage.py", "check"], project)
+    run([python, "manage.py", "migrate", "--noinput"], project)
+    made = subprocess.run(
+        [python, "manage.py", "shell"],
+        cwd=project,
+        env=fresh_env(),
+        input=LIVE_SESSION,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    session_key = re.search(r"^SESSION (\w+)$", made.stdout, re.M)
+    assert session_key, made.stdout + made.stderr
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [str(bin_dir / "uvicorn"), "mysite.asgi:application", "--port", str(port)],
+        cwd=project,
+        env=fresh_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    live = f"http://127.0.0.1:{port}/api/sequere/timeline/live/"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(live, timeout=2)
+            except urllib.error.HTTPError as refused:  # up: anonymous is refused
+                assert refused.code == 403 and b'"detail"' in refused.read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("uvicorn did not answer")
+        request = urllib.request.Request(live, headers={"Cookie": f"sessionid={session_key[1]}"})
+        with urllib.request.urlopen(request, timeout=10) as stream:
+            assert stream.headers["Content-Type"] == "text/event-stream"
+            first = b"".join(stream.readline() for _ in range(5)).decode()
+        assert first == 'retry: 3000\n\nevent: unread\ndata: {"unread_count": 0}\n\n', first
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
