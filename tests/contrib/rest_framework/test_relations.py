@@ -43,6 +43,7 @@ def test_bad_requests(follow_backend, api, client_of, member, anonymous):
     own = url("objects", registry.get_identifier(member), member.pk, "block")
     answer = api.post(own)
     assert answer.status_code == 400 and "itself" in answer.json()["detail"]
+    assert answer.json()["detail"].startswith(f"<User: {member}>")  # not the session's lazy proxy
     assert api.post(url("objects", "project", 999999, "mute")).status_code == 404
     assert api.post(url("objects", "nothing", 1, "block")).status_code == 404
     other = User.objects.create(username="other")
