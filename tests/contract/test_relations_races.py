@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -42,7 +44,23 @@ from tests.testapp.models import Project, User
 
 pytestmark = [pytest.mark.usefixtures("follow_backend")]
 
+#: the cluster-only tests' backend, marked as tests/conftest.py marks it (skipped without redis-py)
+CLUSTER = pytest.param("redis_cluster", id="redis_cluster", marks=[pytest.mark.redis, pytest.mark.cluster])
+
 OPS = ("follow_ab", "follow_ba", "block_ab", "unfollow_ab", "mute_ab")
+
+
+@contextmanager
+def round_trips(follow_backend: str) -> Iterator[list[int]]:
+    """Redis round trips inside the block; the database backend sends none (and the no-extras
+    run, where only it is tested, has no redis-py to count with)."""
+    if follow_backend == "database":
+        yield [0]
+        return
+    from tests.backends.redis_helpers import round_trips as counting
+
+    with counting() as sent:
+        yield sent
 
 
 def run(op: str, a, b) -> None:
@@ -169,8 +187,6 @@ def crowd(db):
 def test_follow_with_blocks_in_force_costs_one_statement_or_one_round_trip(
     follow_backend, crowd, django_assert_num_queries, settings
 ):
-    from tests.backends.redis_helpers import round_trips
-
     settings.SEQUERE_TIMELINE_PUSH_LIMIT = None
     thoas, project = crowd
     refs = registry.get_ref(thoas), registry.get_ref(project)
@@ -178,12 +194,16 @@ def test_follow_with_blocks_in_force_costs_one_statement_or_one_round_trip(
     trips = 0 if follow_backend == "database" else hops(follow_backend, *refs)
     follow(thoas, project)  # warm: scripts known, cluster slots known
     unfollow(thoas, project)
-    with django_assert_num_queries(sql), round_trips() as sent:
+    with django_assert_num_queries(sql), round_trips(follow_backend) as sent:
         follow(thoas, project)  # one INSERT ... SELECT ... WHERE NOT EXISTS (block) on the database
     assert sent[0] == trips
     other = User.objects.get(username="o3")  # blocks thoas
     # a refused follow: the same statement, then one query telling a block from a repeat
-    with django_assert_num_queries(2 * sql), round_trips() as sent, pytest.raises(BlockedException):
+    with (
+        django_assert_num_queries(2 * sql),
+        round_trips(follow_backend) as sent,
+        pytest.raises(BlockedException),
+    ):
         follow(thoas, other)
     assert sent[0] == (
         0 if follow_backend == "database" else hops(follow_backend, refs[0], registry.get_ref(other))
@@ -194,26 +214,22 @@ def test_follow_with_blocks_in_force_costs_one_statement_or_one_round_trip(
 def test_block_is_one_round_trip_per_node(follow_backend, crowd, settings):
     if follow_backend == "database":
         pytest.skip("the database block is one transaction: the lock, an INSERT and two DELETEs")
-    from tests.backends.redis_helpers import round_trips
-
     thoas, project = crowd
     follow(thoas, project)
     refs = registry.get_ref(thoas), registry.get_ref(project)
-    with round_trips() as sent:
+    with round_trips(follow_backend) as sent:
         get_backend().block(*refs, timezone.now())
     assert sent[0] == hops(follow_backend, *refs)
 
 
 @pytest.mark.django_db
 def test_the_fanout_filter_is_one_call_per_chunk(follow_backend, crowd):
-    from tests.backends.redis_helpers import round_trips
-
     thoas, _ = crowd
     actor = registry.get_ref(thoas)
     owners = [Ref("user", str(i)) for i in range(1, 200)] + [Ref("project", "1"), Ref("tag", "x")]
     backend = get_backend()
     backend.hidden_among(actor, owners)  # warm
-    with CaptureQueriesContext(connection) as queries, round_trips() as sent:
+    with CaptureQueriesContext(connection) as queries, round_trips(follow_backend) as sent:
         hidden = backend.hidden_among(actor, owners)
     if follow_backend == "database":
         assert len(queries.captured_queries) == 1 and sent[0] == 0
@@ -261,7 +277,7 @@ class Pair:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("follow_backend", ["redis_cluster"], indirect=True)
+@pytest.mark.parametrize("follow_backend", [CLUSTER], indirect=True)
 @pytest.mark.parametrize("follow_first", [True, False], ids=["follow-older", "follow-newer"])
 def test_cluster_block_and_follow_halves_in_every_order(follow_first):
     """Whatever order the halves of a follow and of a block reach each node in: no edge."""
@@ -280,7 +296,7 @@ def test_cluster_block_and_follow_halves_in_every_order(follow_first):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("follow_backend", ["redis_cluster"], indirect=True)
+@pytest.mark.parametrize("follow_backend", [CLUSTER], indirect=True)
 def test_cluster_unfollow_block_follow_halves_in_every_order():
     """Three racing writes (follow, unfollow, block), every order on each node: no edge."""
     ops = ("follow", "unfollow", "block")
@@ -297,7 +313,7 @@ def test_cluster_unfollow_block_follow_halves_in_every_order():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("follow_backend", ["redis_cluster"], indirect=True)
+@pytest.mark.parametrize("follow_backend", [CLUSTER], indirect=True)
 def test_cluster_a_follow_older_than_an_unblock_is_refused_on_both_halves():
     """The follower's half meets the block, the followed's half arrives after the unblock."""
     pair = Pair()
@@ -316,8 +332,6 @@ def test_cluster_a_follow_older_than_an_unblock_is_refused_on_both_halves():
 @pytest.mark.django_db
 def test_the_audience_read_filters_in_the_chunk_read_itself(follow_backend, crowd):
     """iter_audience costs what iter_refs costs: one query or one round trip per chunk."""
-    from tests.backends.redis_helpers import round_trips
-
     thoas, _ = crowd
     actor = registry.get_ref(thoas)
     backend = get_backend()
@@ -331,7 +345,7 @@ def test_the_audience_read_filters_in_the_chunk_read_itself(follow_backend, crow
     backend.add(fans[0], Ref("user", "someone"), now)  # other edges change nothing
     expected = [fan for i, fan in enumerate(fans) if i not in (3, 4, 5, 27)]
     list(backend.iter_audience(actor, chunk_size=10))  # warm: the script known to the server
-    with CaptureQueriesContext(connection) as queries, round_trips() as sent:
+    with CaptureQueriesContext(connection) as queries, round_trips(follow_backend) as sent:
         chunks = list(backend.iter_audience(actor, chunk_size=10))
     assert [ref for chunk in chunks for ref in chunk] == expected
     assert all(0 < len(chunk) <= 10 for chunk in chunks)
