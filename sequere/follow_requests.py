@@ -18,10 +18,11 @@ from typing import Any
 
 from django.utils import timezone
 
-from .api import _edge_refs, _identifier
 from .backends import REQUESTS, SENT_REQUESTS, get_backend
 from .backends.base import ADDED, APPROVED, FOLLOWING, MISSING
 from .conf import sequere_settings
+from .edges import edge_refs as _edge_refs
+from .edges import identifier_filter as _identifier
 from .exceptions import (
     AlreadyFollowingException,
     AlreadyRequestedException,
