@@ -14,6 +14,11 @@
 "New" is dated after the last entry the feed has seen (the newest when it opened): entries that
 arrive dated earlier (the past actions copied in when the owner follows someone) are not sent
 as events; the unread count that follows the next read includes them.
+
+An open feed counts as its owner reading: with ``SEQUERE_TIMELINE_INACTIVE_AFTER`` set, it
+renews the owner's seen mark when due (:func:`~sequere.contrib.timeline.inactive.note_open`, on
+opening and at most once a minute after), so the fan-out does not skip an owner who only
+watches its live feed.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from ...cursors import sign_cursor, unsign_cursor
 from ...exceptions import InvalidCursorException
 from ...refs import Ref
 from ...registration import registry
+from . import inactive
 from .backends import PRIVATE, get_timeline_backend
 from .live import subscription
 
@@ -75,6 +81,7 @@ async def live_events(
         key = newest[0][0] if newest else None
     heartbeat = float(sequere_settings.TIMELINE_LIVE_HEARTBEAT)
     render_async = sync_to_async(render)
+    note_open = sync_to_async(inactive.note_open)
 
     async def unread() -> str:
         count = await backend.acount_unread(owner)
@@ -82,9 +89,13 @@ async def live_events(
 
     yield f"retry: {RETRY_MS}\n\n"
     yield await unread()
+    await note_open(owner)  # an open feed keeps its owner active (SEQUERE_TIMELINE_INACTIVE_AFTER)
     async with subscription(owner) as wake:
-        last_sent = time.monotonic()
+        last_sent = last_noted = time.monotonic()
         while True:
+            if time.monotonic() - last_noted >= inactive.REQUEUE_AFTER:
+                await note_open(owner)
+                last_noted = time.monotonic()
             rows = await backend.afetch_keyset(owner, PRIVATE, desc=False, after=key, limit=BATCH)
             if rows:
                 key = rows[-1][0]
