@@ -38,6 +38,8 @@ from functools import lru_cache
 
 from ...redis.keys import escape, glob_literal, hash_tag, key_prefix, unescape
 from ...refs import Ref
+from ..base import FOLLOWERS, FOLLOWINGS, FRIENDS, REQUESTS, SENT_REQUESTS
+from ..relations import BLOCKS, MUTES
 
 #: One-letter kind codes used in key names (short keys save memory on every resource).
 FOLLOWERS_CODE = "i"
@@ -59,6 +61,17 @@ SENT_REQUESTS_CODE = "ro"
 REQUEST_CODES = (REQUESTS_CODE, SENT_REQUESTS_CODE)
 #: Prefix of the outcome marker code of a list: ``ui`` for the followers, ``uo`` for the followings.
 MARKER_CODE = "u"
+
+#: The key code of each list kind of the backend contract.
+CODE = {
+    FOLLOWERS: FOLLOWERS_CODE,
+    FOLLOWINGS: FOLLOWINGS_CODE,
+    FRIENDS: FRIENDS_CODE,
+    REQUESTS: REQUESTS_CODE,
+    SENT_REQUESTS: SENT_REQUESTS_CODE,
+    BLOCKS: BLOCKS_CODE,
+    MUTES: MUTES_CODE,
+}
 
 
 class KeyBuilder:

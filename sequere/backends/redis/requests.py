@@ -34,14 +34,13 @@ from ...refs import Ref
 from ...timeutils import to_micros
 from ..base import ADDED, APPROVED, FOLLOWING, MISSING, PENDING
 from . import scripts
+from .bulk import WRITE_BATCH
 from .keys import FOLLOWERS_CODE, FOLLOWINGS_CODE, REQUESTS_CODE, SENT_REQUESTS_CODE
 from .relations import raise_blocked
 from .single import MARKER_LIFETIME, new_operation_id
 
 if TYPE_CHECKING:
     from .backend import RedisBackend
-
-WRITE_BATCH = 500
 
 
 class RequestMethods:
