@@ -102,6 +102,20 @@ class KeyBuilder:
             f"{start}{FRIENDS_CODE}{end}",
         )
 
+    def edge(self, follower: Ref, followed: Ref) -> dict[str, str]:
+        """The six sets both halves of the edge ``follower -> followed`` touch, by the names the
+        single-Redis scripts (``follow.lua``, ``approve.lua``) give them."""
+        a_in, a_out, a_friends = self.lists(follower, followed.identifier)
+        b_in, b_out, b_friends = self.lists(followed, follower.identifier)
+        return {
+            "follower_followings": a_out,
+            "follower_followers": a_in,
+            "follower_friends": a_friends,
+            "followed_followers": b_in,
+            "followed_followings": b_out,
+            "followed_friends": b_friends,
+        }
+
     def blocks(self, ref: Ref, identifier: str) -> tuple[str, str]:
         """``ref``'s (blocks, blocked by) sets of type ``identifier``: what a follow script checks."""
         stem = self._stem(ref.identifier, ref.object_id)
