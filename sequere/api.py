@@ -9,16 +9,17 @@ from django.utils import timezone
 from . import outcomes
 from .backends import FOLLOWERS, FOLLOWINGS, FRIENDS, get_backend
 from .conf import sequere_settings
+from .edges import edge_refs as _edge_refs
+from .edges import identifier_filter as _identifier
 from .exceptions import (
     AlreadyFollowingException,
     BlockedException,
-    InvalidInstanceException,
     NotFollowingException,
     OutcomeUnknownException,
 )
+from .follow_requests import request
 from .follow_results import FollowResult
 from .outbox import recording
-from .refs import Ref
 from .registration import registry
 from .relations import blocked_error, check_can_follow
 from .results import FollowList
@@ -35,19 +36,6 @@ __all__ = [
     "get_followings_count",
     "get_friends_count",
 ]
-
-
-def _edge_refs(from_instance: Any, to_instance: Any) -> tuple[Ref, Ref]:
-    from_ref = registry.get_ref(from_instance)
-    to_ref = registry.get_ref(to_instance)
-    if from_ref == to_ref:
-        raise InvalidInstanceException(f"{from_instance!r} cannot follow itself; pass two different objects.")
-    return from_ref, to_ref
-
-
-def _identifier(identifier: Any) -> str | None:
-    """Accept an identifier string, a registered model or an instance for ``identifier=``."""
-    return None if identifier is None else registry.get_identifier(identifier)
 
 
 def follow(from_instance: Any, to_instance: Any) -> FollowResult | None:
@@ -72,8 +60,6 @@ def follow(from_instance: Any, to_instance: Any) -> FollowResult | None:
     from_ref, to_ref = _edge_refs(from_instance, to_instance)
     check_can_follow(from_instance, to_instance)
     if registry.get(to_instance).requires_approval(to_instance):
-        from .follow_requests import request  # it imports this module
-
         return request(from_instance, to_instance, from_ref, to_ref)
     created_at = timezone.now()
     backend = get_backend()

@@ -24,11 +24,12 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from . import api, outcomes
-from .api import _edge_refs, _list
+from .api import _list
 from .async_outbox import record_after, shielded
 from .async_results import AsyncFollowList
 from .backends import FOLLOWERS, FOLLOWINGS, FRIENDS, get_backend
 from .conf import sequere_settings
+from .edges import edge_refs as _edge_refs
 from .exceptions import (
     AlreadyFollowingException,
     BlockedException,

@@ -15,10 +15,10 @@ from typing import Any
 from asgiref.sync import sync_to_async
 
 from . import follow_requests
-from .api import _edge_refs
 from .async_api import _acount, _alist
 from .async_results import AsyncFollowList
 from .backends import REQUESTS, SENT_REQUESTS, get_backend
+from .edges import edge_refs as _edge_refs
 
 __all__ = [
     "aget_follow_requests",

@@ -16,6 +16,7 @@ from asgiref.sync import sync_to_async
 from . import relations
 from .async_results import AsyncFollowList
 from .backends import BLOCKS, MUTES, get_backend
+from .edges import identifier_filter
 from .registration import registry
 
 __all__ = [
@@ -73,7 +74,7 @@ def aget_muted(instance: Any, identifier: Any = None, desc: bool = True) -> Asyn
 
 
 async def _acount(kind: str, instance: Any, identifier: Any) -> int:
-    ident = None if identifier is None else registry.get_identifier(identifier)
+    ident = identifier_filter(identifier)
     return await get_backend().acount(kind, registry.get_ref(instance), identifier=ident)
 
 

@@ -60,6 +60,7 @@ DEFAULTS: dict[str, Any] = {
     "TIMELINE_LIVE_TRANSPORT": "poll",
     "TIMELINE_LIVE_HEARTBEAT": 15.0,
     "TIMELINE_LIVE_POLL_INTERVAL": 2.0,
+    "TIMELINE_LIVE_MAX_STREAMS": 5,
     # REST API (sequere.contrib.rest_framework)
     "REST_SERIALIZERS": {},
     "REST_PAGE_SIZE": 20,

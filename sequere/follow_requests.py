@@ -18,10 +18,11 @@ from typing import Any
 
 from django.utils import timezone
 
-from .api import _edge_refs, _identifier
 from .backends import REQUESTS, SENT_REQUESTS, get_backend
 from .backends.base import ADDED, APPROVED, FOLLOWING, MISSING
 from .conf import sequere_settings
+from .edges import edge_refs as _edge_refs
+from .edges import identifier_filter as _identifier
 from .exceptions import (
     AlreadyFollowingException,
     AlreadyRequestedException,
@@ -33,7 +34,7 @@ from .follow_results import REQUESTED, FollowResult
 from .outbox import defer, recording
 from .refs import Ref
 from .registration import registry
-from .relations import blocked_error
+from .relations import blocked_error, check_can_follow
 from .results import FollowList
 from .signals import follow_approved, follow_cancelled, follow_denied, follow_requested, followed
 from .timeutils import from_micros, to_micros
@@ -152,10 +153,14 @@ def approve(instance: Any, requester: Any) -> None:
     import) as :func:`~sequere.models.follow` records its own. Raises
     :class:`FollowRequestNotFoundException` (nothing changed) when no request is pending, even
     with ``SEQUERE_FAIL_SILENTLY``; :class:`BlockedException` (nothing changed, the request
-    stays) while either blocks the other. When ``requester`` already follows ``instance`` (it followed
-    while the account did not require approval) the request is removed and nothing is sent.
+    stays) while either blocks the other; :class:`FollowNotAllowedException` (nothing changed,
+    the request stays) when :meth:`~sequere.base.ModelBase.can_follow` no longer allows the
+    follow, as :func:`~sequere.models.follow` would refuse it now. When ``requester`` already
+    follows ``instance`` (it followed while the account did not require approval) the request
+    is removed and nothing is sent.
     """
     from_ref, to_ref = _edge_refs(requester, instance)
+    check_can_follow(requester, instance)
     created_at = timezone.now()
     backend = get_backend()
     try:

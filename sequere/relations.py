@@ -29,13 +29,14 @@ from . import signals
 from .backends import BLOCKS, MUTES, get_backend
 from .base import ModelBase
 from .conf import sequere_settings
+from .edges import edge_refs as _pair
+from .edges import identifier_filter
 from .exceptions import (
     AlreadyBlockedException,
     AlreadyMutedException,
     BackendUnavailableException,
     BlockedException,
     FollowNotAllowedException,
-    InvalidInstanceException,
     NotBlockedException,
     NotMutedException,
 )
@@ -59,14 +60,6 @@ __all__ = [
     "get_muted",
     "get_muted_count",
 ]
-
-
-def _pair(from_instance: Any, to_instance: Any, verb: str) -> tuple[Ref, Ref]:
-    from_ref = registry.get_ref(from_instance)
-    to_ref = registry.get_ref(to_instance)
-    if from_ref == to_ref:
-        raise InvalidInstanceException(f"{from_instance!r} cannot {verb} itself; pass two different objects.")
-    return from_ref, to_ref
 
 
 def _not_allowed(from_instance: Any, to_instance: Any, options: ModelBase) -> FollowNotAllowedException:
@@ -215,13 +208,13 @@ def is_blocked(from_instance: Any, to_instance: Any) -> bool:
 
 def get_blocked(instance: Any, identifier: Any = None, desc: bool = True) -> FollowList:
     """Who ``instance`` blocks: a lazy list of ``(blocked, blocked_at)``, newest first."""
-    ident = None if identifier is None else registry.get_identifier(identifier)
+    ident = identifier_filter(identifier)
     return FollowList(get_backend(), BLOCKS, registry.get_ref(instance), identifier=ident, desc=desc)
 
 
 def get_blocked_count(instance: Any, identifier: Any = None) -> int:
     """How many ``instance`` blocks (of type ``identifier`` when given)."""
-    ident = None if identifier is None else registry.get_identifier(identifier)
+    ident = identifier_filter(identifier)
     return get_backend().count(BLOCKS, registry.get_ref(instance), identifier=ident)
 
 
@@ -275,11 +268,11 @@ def is_muted(from_instance: Any, to_instance: Any) -> bool:
 
 def get_muted(instance: Any, identifier: Any = None, desc: bool = True) -> FollowList:
     """Who ``instance`` mutes: a lazy list of ``(muted, muted_at)``, newest first."""
-    ident = None if identifier is None else registry.get_identifier(identifier)
+    ident = identifier_filter(identifier)
     return FollowList(get_backend(), MUTES, registry.get_ref(instance), identifier=ident, desc=desc)
 
 
 def get_muted_count(instance: Any, identifier: Any = None) -> int:
     """How many ``instance`` mutes (of type ``identifier`` when given)."""
-    ident = None if identifier is None else registry.get_identifier(identifier)
+    ident = identifier_filter(identifier)
     return get_backend().count(MUTES, registry.get_ref(instance), identifier=ident)

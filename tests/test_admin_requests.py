@@ -58,3 +58,23 @@ def test_bulk_answers_go_through_the_api(admin_client, action):
     assert get_follow_requests_count(account) == 0
     assert is_following(people[0], account) is (action == "approve_requests")
     assert is_following(project, account) is (action == "approve_requests")
+
+
+def test_a_refused_approval_is_reported_not_a_500(admin_client, monkeypatch):
+    """can_follow says no for one requester: the others are approved, it stays pending."""
+    from sequere.registration import registry
+
+    account, people, project = asking(2)
+    options = type(registry.get(account))
+    allowed = options.can_follow
+    monkeypatch.setattr(
+        options, "can_follow", lambda self, who, obj: who != people[0] and allowed(self, who, obj)
+    )
+    ids = list(FollowRequest.objects.values_list("pk", flat=True))
+    response = admin_client.post(
+        reverse(CHANGELIST), {"action": "approve_requests", "_selected_action": ids}, follow=True
+    )
+    assert response.status_code == 200
+    assert "1 follow request(s) not approved" in response.content.decode()
+    assert not is_following(people[0], account) and is_following(people[1], account)
+    assert get_follow_requests_count(account) == 1

@@ -436,3 +436,21 @@ def test_an_approval_across_a_block_is_refused_and_changes_nothing(private, fan)
     assert has_requested(fan, private)  # the request stays until denied or cancelled
     deny(private, fan)
     assert get_follow_requests_count(private) == 0
+
+
+def test_an_approval_asks_can_follow_again(private, fan, monkeypatch, recorder):
+    """can_follow said yes when the request was made and no by the approval (the requester was
+    banned meanwhile): the approval is refused as follow() would be now, the request stays."""
+    from sequere.exceptions import FollowNotAllowedException
+    from sequere.registration import registry
+
+    follow(fan, private)
+    monkeypatch.setattr(type(registry.get(private)), "can_follow", lambda self, user, instance: False)
+    with pytest.raises(FollowNotAllowedException, match="can_follow"):
+        approve(private, fan)
+    assert not is_following(fan, private)
+    assert has_requested(fan, private)
+    assert recorder.sent == [("follow_requested", fan, private)]
+    monkeypatch.undo()
+    approve(private, fan)
+    assert is_following(fan, private)

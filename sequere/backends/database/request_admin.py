@@ -13,7 +13,7 @@ from django.http import HttpRequest
 
 from ... import follow_requests
 from ...admin_refs import IdentifierFilter, RefsModelAdmin, row_refs
-from ...exceptions import FollowRequestNotFoundException
+from ...exceptions import BlockedException, FollowNotAllowedException, FollowRequestNotFoundException
 from ...registration import registry
 from .models import FollowRequest
 
@@ -53,7 +53,7 @@ class FollowRequestAdmin(RefsModelAdmin):
         rows = list(queryset)
         refs = [row_refs(row, SIDES) for row in rows]
         instances = registry.load({ref for pair in refs for ref in pair.values() if ref is not None})
-        done = 0
+        done = refused = 0
         for row, pair in zip(rows, refs, strict=True):
             requester, account = instances.get(pair["from"]), instances.get(pair["to"])
             if requester is None or account is None:
@@ -63,9 +63,19 @@ class FollowRequestAdmin(RefsModelAdmin):
                 getattr(follow_requests, answer)(account, requester)
             except FollowRequestNotFoundException:  # answered meanwhile
                 continue
+            except (BlockedException, FollowNotAllowedException):  # a block, or can_follow says no
+                refused += 1
+                continue
             done += 1
         verb = "approved" if answer == "approve" else "denied"
         self.message_user(request, f"{done} follow request(s) {verb}.", messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request,
+                f"{refused} follow request(s) not approved: a block stands between the two, or "
+                "can_follow() refuses the follow; they stay pending (deny them to drop them).",
+                messages.WARNING,
+            )
 
     @admin.action(description="Approve the selected follow requests", permissions=["delete"])
     def approve_requests(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -20,7 +20,7 @@ from ...refs import Edge, Ref
 from ...timeutils import to_micros
 from . import scripts
 from .cluster import ClusterWrites
-from .keys import FOLLOWINGS_CODE
+from .keys import CODE, FOLLOWINGS_CODE
 from .relations import raise_blocked
 from .single import SingleRedisWrites, new_operation_id
 
@@ -89,8 +89,6 @@ class AsyncRedisMethods:
 
     async def acount(self: RedisBackend, kind: str, ref: Ref, *, identifier: str | None = None) -> int:
         """``ZCARD`` (or the count script over every type's set), awaited."""
-        from .backend import CODE
-
         link = await self.alink()
         if identifier is not None:
             with link.errors:

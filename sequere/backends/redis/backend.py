@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -18,42 +18,24 @@ from ...redis.scripts import ScriptCall
 from ...refs import Edge, Ref
 from ...registration import registry
 from ...timeutils import from_micros, to_micros
-from ..base import FOLLOWERS, FOLLOWINGS, FRIENDS, REQUESTS, SENT_REQUESTS, BaseBackend
-from ..relations import BLOCKS, MUTES
+from ..base import BaseBackend
 from . import scripts
 from .asynchronous import AsyncRedisMethods
-from .audit import audit_store
+from .bulk import SCAN_BATCH, WRITE_BATCH, BulkMethods
 from .cluster import ClusterWrites, tombstone_lifetime
 from .keys import (
-    BLOCKS_CODE,
-    FOLLOWERS_CODE,
+    CODE,
     FOLLOWINGS_CODE,
-    FRIENDS_CODE,
-    MUTES_CODE,
-    REQUESTS_CODE,
-    SENT_REQUESTS_CODE,
     KeyBuilder,
 )
 from .relations import RedisRelations, raise_blocked
 from .requests import RequestMethods
 from .single import MARKER_LIFETIME, SingleRedisWrites, new_operation_id
 
-CODE = {
-    FOLLOWERS: FOLLOWERS_CODE,
-    FOLLOWINGS: FOLLOWINGS_CODE,
-    FRIENDS: FRIENDS_CODE,
-    REQUESTS: REQUESTS_CODE,
-    SENT_REQUESTS: SENT_REQUESTS_CODE,
-    BLOCKS: BLOCKS_CODE,
-    MUTES: MUTES_CODE,
-}
-#: Edges per pipeline in bulk writes (``add_many``, ``remove_all``).
-WRITE_BATCH = 500
-#: Keys read per pipeline when walking the whole store (``iter_edges``, ``total_edges``).
-SCAN_BATCH = 1000
+__all__ = ["CODE", "SCAN_BATCH", "WRITE_BATCH", "RedisBackend"]
 
 
-class RedisBackend(RequestMethods, RedisRelations, AsyncRedisMethods, BaseBackend):
+class RedisBackend(BulkMethods, RequestMethods, RedisRelations, AsyncRedisMethods, BaseBackend):
     """Stores each edge twice, in the follower's followings and the followed's followers.
 
     Every list is split by the other side's identifier (one sorted set per type), so a filtered
@@ -322,131 +304,3 @@ class RedisBackend(RequestMethods, RedisRelations, AsyncRedisMethods, BaseBacken
                 return
             score, position, member = reply["cursor"]
             cursor = {"cursor_score": score, "cursor_set": position, "cursor_member": member}
-
-    def remove_all(self, ref: Ref) -> int:
-        """Unfollow every edge of ``ref`` in pipelined batches, then delete its keys."""
-        link, writes = self.link, self.writes
-        removed = 0
-        identifiers = self._identifiers(None)
-        for code in (FOLLOWINGS_CODE, FOLLOWERS_CODE):
-            for identifier in identifiers:
-                key = self.keys.key(ref, code, identifier)
-                while True:
-                    with link.errors:
-                        members = link.client.zrange(key, 0, WRITE_BATCH - 1)
-                    if not members:
-                        break
-                    calls = []
-                    for member in members:
-                        other = Ref(identifier, member)
-                        pair = (ref, other) if code == FOLLOWINGS_CODE else (other, ref)
-                        calls.extend(writes.unfollow(*pair, op=""))
-                    link.run_many(calls)
-                    removed += len(members)
-        self.remove_requests_of(ref, identifiers)
-        doomed = [self.keys.key(ref, code, i) for code in CODE.values() for i in identifiers]
-        doomed += self.forget_relations(ref, identifiers)
-        doomed += writes.resource_keys(ref, identifiers)
-        with link.errors:
-            # one DEL: every key carries the resource's hash tag, so one slot on a cluster too
-            link.client.delete(*doomed)
-        return removed
-
-    def add_many(self, edges: Iterable[tuple[Ref, Ref, datetime]]) -> int:
-        """Pipelined follow scripts, :data:`WRITE_BATCH` edges per round trip; returns new edges."""
-        link, writes = self.link, self.writes
-        new = 0
-        batch: list[tuple[Ref, Ref, datetime]] = []
-
-        def flush() -> int:
-            per_edge = [writes.follow(a, b, to_micros(created_at)) for a, b, created_at in batch]
-            results = link.run_many([call for calls in per_edge for call in calls])
-            batch.clear()
-            written, start = 0, 0
-            for calls in per_edge:
-                written += writes.outcome(results[start : start + len(calls)]).changed
-                start += len(calls)
-            return written
-
-        for edge in edges:
-            batch.append(edge)
-            if len(batch) >= WRITE_BATCH:
-                new += flush()
-        if batch:
-            new += flush()
-        return new
-
-    def scan_keys(self, code: str) -> Iterator[str]:
-        """Every key of kind ``code`` (i/o/m/ti/to) under the prefix, by ``SCAN`` (every node)."""
-        link = self.link
-        with link.errors:
-            yield from link.client.scan_iter(match=self.keys.pattern(code), count=SCAN_BATCH)
-
-    def iter_edges(self, chunk_size: int = 1000) -> Iterator[list[tuple[Ref, Ref, datetime]]]:
-        """Every edge, read from the followings sets found by ``SCAN`` (all nodes of a cluster).
-
-        The sets of a ``SCAN`` batch are read in one pipeline; a set longer than ``chunk_size``
-        is read on in further ranges.
-        """
-        link = self.link
-        chunk: list[tuple[Ref, Ref, datetime]] = []
-        keys: list[str] = []
-
-        def read(batch: list[str]) -> Iterator[tuple[Ref, Ref, datetime]]:
-            pipe = link.pipeline()
-            for key in batch:
-                pipe.pipe.zrange(key, 0, chunk_size - 1, withscores=True)
-            first_pages = pipe.execute()
-            for key, rows in zip(batch, first_pages, strict=True):
-                from_ref, _, identifier = self.keys.parse(key)
-                start = 0
-                while True:
-                    for member, score in rows:
-                        yield from_ref, Ref(identifier, member), from_micros(score)
-                    if len(rows) < chunk_size:
-                        break
-                    start += chunk_size
-                    with link.errors:
-                        rows = link.client.zrange(key, start, start + chunk_size - 1, withscores=True)
-
-        def drain(batch: list[str]) -> Iterator[list[tuple[Ref, Ref, datetime]]]:
-            for edge in read(batch):
-                chunk.append(edge)
-                if len(chunk) >= chunk_size:
-                    yield chunk[:]
-                    chunk.clear()
-
-        for key in self.scan_keys(FOLLOWINGS_CODE):
-            keys.append(key)
-            if len(keys) >= SCAN_BATCH:
-                yield from drain(keys)
-                keys = []
-        yield from drain(keys)
-        if chunk:
-            yield chunk
-
-    def total_edges(self) -> int:
-        """How many edges are stored: the sum of ``ZCARD`` over every followings set."""
-        total = 0
-        batch: list[str] = []
-        for key in self.scan_keys(FOLLOWINGS_CODE):
-            batch.append(key)
-            if len(batch) >= SCAN_BATCH:
-                total += self._zcard_sum(batch)
-                batch = []
-        return total + self._zcard_sum(batch)
-
-    def _zcard_sum(self, keys: list[str]) -> int:
-        if not keys:
-            return 0
-        pipe = self.link.pipeline()
-        for key in keys:
-            pipe.pipe.zcard(key)
-        return sum(pipe.execute())
-
-    def audit(self, fix: bool = False) -> dict:
-        """Check (and with ``fix`` repair) both halves of every edge, friends sets and tombstones.
-
-        See :mod:`sequere.backends.redis.audit` for what is checked.
-        """
-        return audit_store(self, fix=fix)

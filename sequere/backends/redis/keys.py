@@ -38,6 +38,8 @@ from functools import lru_cache
 
 from ...redis.keys import escape, glob_literal, hash_tag, key_prefix, unescape
 from ...refs import Ref
+from ..base import FOLLOWERS, FOLLOWINGS, FRIENDS, REQUESTS, SENT_REQUESTS
+from ..relations import BLOCKS, MUTES
 
 #: One-letter kind codes used in key names (short keys save memory on every resource).
 FOLLOWERS_CODE = "i"
@@ -59,6 +61,17 @@ SENT_REQUESTS_CODE = "ro"
 REQUEST_CODES = (REQUESTS_CODE, SENT_REQUESTS_CODE)
 #: Prefix of the outcome marker code of a list: ``ui`` for the followers, ``uo`` for the followings.
 MARKER_CODE = "u"
+
+#: The key code of each list kind of the backend contract.
+CODE = {
+    FOLLOWERS: FOLLOWERS_CODE,
+    FOLLOWINGS: FOLLOWINGS_CODE,
+    FRIENDS: FRIENDS_CODE,
+    REQUESTS: REQUESTS_CODE,
+    SENT_REQUESTS: SENT_REQUESTS_CODE,
+    BLOCKS: BLOCKS_CODE,
+    MUTES: MUTES_CODE,
+}
 
 
 class KeyBuilder:
@@ -88,6 +101,20 @@ class KeyBuilder:
             f"{start}{FOLLOWINGS_CODE}{end}",
             f"{start}{FRIENDS_CODE}{end}",
         )
+
+    def edge(self, follower: Ref, followed: Ref) -> dict[str, str]:
+        """The six sets both halves of the edge ``follower -> followed`` touch, by the names the
+        single-Redis scripts (``follow.lua``, ``approve.lua``) give them."""
+        a_in, a_out, a_friends = self.lists(follower, followed.identifier)
+        b_in, b_out, b_friends = self.lists(followed, follower.identifier)
+        return {
+            "follower_followings": a_out,
+            "follower_followers": a_in,
+            "follower_friends": a_friends,
+            "followed_followers": b_in,
+            "followed_followings": b_out,
+            "followed_friends": b_friends,
+        }
 
     def blocks(self, ref: Ref, identifier: str) -> tuple[str, str]:
         """``ref``'s (blocks, blocked by) sets of type ``identifier``: what a follow script checks."""

@@ -25,6 +25,7 @@ from ...refs import Ref
 from ...timeutils import from_micros, to_micros
 from ..relations import BLOCKS, BlockOutcome
 from . import scripts
+from .bulk import WRITE_BATCH
 from .keys import BLOCKED_BY_CODE, BLOCKS_CODE, FOLLOWERS_CODE, FOLLOWINGS_CODE, MUTED_BY_CODE, MUTES_CODE
 
 #: (code, the code of the same relation seen from the other side)
@@ -34,8 +35,6 @@ RELATION_PAIRS = (
     (MUTES_CODE, MUTED_BY_CODE),
     (MUTED_BY_CODE, MUTES_CODE),
 )
-#: Members per pipeline when a deleted resource leaves the other sides of its relations.
-WRITE_BATCH = 500
 
 if TYPE_CHECKING:
     from .backend import RedisBackend

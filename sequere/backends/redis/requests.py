@@ -34,14 +34,13 @@ from ...refs import Ref
 from ...timeutils import to_micros
 from ..base import ADDED, APPROVED, FOLLOWING, MISSING, PENDING
 from . import scripts
+from .bulk import WRITE_BATCH
 from .keys import FOLLOWERS_CODE, FOLLOWINGS_CODE, REQUESTS_CODE, SENT_REQUESTS_CODE
 from .relations import raise_blocked
 from .single import MARKER_LIFETIME, new_operation_id
 
 if TYPE_CHECKING:
     from .backend import RedisBackend
-
-WRITE_BATCH = 500
 
 
 class RequestMethods:
@@ -173,17 +172,7 @@ class RequestMethods:
         stamp = to_micros(created_at)
         if self.link.cluster:
             return self._approve_on_cluster(from_ref, to_ref, stamp)
-        a_in, a_out, a_friends = self.keys.lists(from_ref, to_ref.identifier)
-        b_in, b_out, b_friends = self.keys.lists(to_ref, from_ref.identifier)
-        keys = {
-            **self._request_keys(from_ref, to_ref),
-            "follower_followings": a_out,
-            "follower_followers": a_in,
-            "follower_friends": a_friends,
-            "followed_followers": b_in,
-            "followed_followings": b_out,
-            "followed_friends": b_friends,
-        }
+        keys = {**self._request_keys(from_ref, to_ref), **self.keys.edge(from_ref, to_ref)}
         keys["followed_blocks"], keys["followed_blocked_by"] = self.keys.blocks(to_ref, from_ref.identifier)
         args = {"time": stamp, "follower": from_ref.object_id, "followed": to_ref.object_id}
         call = ScriptCall(scripts.APPROVE, keys, args)

@@ -49,16 +49,7 @@ class SingleRedisWrites:
 
     def follow(self, follower: Ref, followed: Ref, stamp: int) -> list[ScriptCall]:
         """The call adding the edge at ``stamp`` (microseconds, the score)."""
-        a_in, a_out, a_friends = self.keys.lists(follower, followed.identifier)
-        b_in, b_out, b_friends = self.keys.lists(followed, follower.identifier)
-        keys = {
-            "follower_followings": a_out,
-            "follower_followers": a_in,
-            "follower_friends": a_friends,
-            "followed_followers": b_in,
-            "followed_followings": b_out,
-            "followed_friends": b_friends,
-        }
+        keys = self.keys.edge(follower, followed)
         keys["follower_blocks"], keys["follower_blocked_by"] = self.keys.blocks(follower, followed.identifier)
         args = {"time": stamp, "follower": follower.object_id, "followed": followed.object_id}
         return [ScriptCall(scripts.FOLLOW, keys, args)]

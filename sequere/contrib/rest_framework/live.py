@@ -5,7 +5,8 @@
 JSON the REST API shows for that action (:class:`~.serializers.ActionSerializer`, so the same
 per-model serializers), each ``unread`` event's ``{"unread_count": n}``. A plain async Django view
 (Django REST framework has no async views): the user comes from the session
-(``AuthenticationMiddleware``); anonymous requests get 403 with a JSON ``detail``.
+(``AuthenticationMiddleware``); anonymous requests get 403 with a JSON ``detail``, and a user
+who holds ``SEQUERE_TIMELINE_LIVE_MAX_STREAMS`` feeds open in this process already gets 429.
 
 It streams under an ASGI server (uvicorn, daphne, ...). Under WSGI (``runserver``, gunicorn's
 sync workers) a response cannot stay open without holding a worker thread, so there the view
@@ -24,8 +25,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.views.decorators.http import require_GET
 from rest_framework.utils.encoders import JSONEncoder
 
+from ...conf import sequere_settings
 from ...registration import registry
-from ..timeline.live_events import live_events
+from ..timeline.live_events import RETRY_MS, live_events, open_streams
 from .serializers import ActionSerializer
 
 __all__ = ["live_feed", "render_actions"]
@@ -48,9 +50,18 @@ async def live_feed(request: HttpRequest) -> HttpResponse:
             f"{user.__class__._meta.label} (the user model) is not registered with sequere; add "
             "'sequere.contrib.user' to INSTALLED_APPS or register it in a sequere_registry.py module."
         )
+    owner = registry.get_ref(user)
+    limit = sequere_settings.TIMELINE_LIVE_MAX_STREAMS
+    if limit is not None and open_streams(owner) >= int(limit):
+        response = JsonResponse(
+            {"detail": f"Too many live feeds open for this account (at most {limit}); close one first."},
+            status=429,
+        )
+        response["Retry-After"] = str(max(1, RETRY_MS // 1000))
+        return response
     once = not isinstance(request, ASGIRequest)
     events: Any = live_events(
-        registry.get_ref(user),
+        owner,
         render_actions,
         last_event_id=request.headers.get("Last-Event-ID") or request.GET.get("last_event_id") or None,
         once=once,

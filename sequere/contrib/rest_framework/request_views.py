@@ -27,7 +27,7 @@ from rest_framework.response import Response
 from rest_framework.schemas.openapi import AutoSchema
 
 from ... import api, follow_requests
-from ...exceptions import FollowRequestNotFoundException
+from ...exceptions import BlockedException, FollowNotAllowedException, FollowRequestNotFoundException
 from ...registration import registry
 from .serializers import FollowSerializer, RequestStateSerializer
 from .views import SequereAPIView
@@ -89,6 +89,8 @@ class AnswerView(RequestsView):
             getattr(follow_requests, self.answer)(account, requester)
         except FollowRequestNotFoundException as exc:
             raise NotPending(str(exc)) from exc
+        except (BlockedException, FollowNotAllowedException):  # a block either way, or can_follow
+            raise exceptions.PermissionDenied("This request may not be approved.") from None
         following = self.answer == "approve"
         return Response({"following": following, "requested": False})
 

@@ -9,8 +9,9 @@ long is skipped by the fan-out, and its feed is rebuilt when it comes back, as M
   :class:`~.models.SeenMark` row). It is written by :meth:`Timeline.touch()
   <sequere.contrib.timeline.Timeline.touch>` (call it when a user signs in, or from a
   middleware), by :meth:`~sequere.contrib.timeline.Timeline.mark_as_read`, and by the
-  :func:`refresh` job that reading a private timeline queues once the mark is older than half
-  the setting, so an owner who reads its feed stays active and a read itself writes nothing.
+  :func:`refresh` job that reading a private timeline (or keeping its live feed open,
+  :func:`note_open`) queues once the mark is older than half the setting, so an owner who reads
+  its feed stays active and a read itself writes nothing.
   An owner never seen is inactive (its feed is built on its first read).
 * **Fan-out**: each chunk of followers reads their seen marks in one call (one round trip per
   chunk, per node on a cluster; one query on the database) and writes only to the active ones.
@@ -39,7 +40,7 @@ from ...refs import Ref
 from ...timeutils import now_micros
 from .backends import get_timeline_backend
 
-__all__ = ["active", "inactive_after", "note_read", "rebuild", "refresh", "seen_state"]
+__all__ = ["active", "inactive_after", "note_open", "note_read", "rebuild", "refresh", "seen_state"]
 
 #: A read queues :func:`refresh` for an owner at most this often per process (seconds).
 REQUEUE_AFTER = 60.0
@@ -102,6 +103,17 @@ def note_read(owner: Ref) -> None:
         return
     _queued[owner] = moment
     enqueue(refresh, owner=list(owner))
+
+
+def note_open(owner: Ref) -> None:
+    """A live feed of ``owner`` is open (:mod:`~sequere.contrib.timeline.live_events`): as a read
+    of its private timeline does, queue :func:`refresh` when the mark is due, so that an owner
+    who only watches its live feed is not taken for inactive and skipped by the fan-out. One read
+    of the mark; nothing when the setting is off."""
+    if inactive_after() is None:
+        return
+    if seen_state(owner)[1]:
+        note_read(owner)
 
 
 def refresh(owner: Sequence[str]) -> int:

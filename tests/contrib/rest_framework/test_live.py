@@ -134,3 +134,36 @@ async def test_closing_streams_leaves_no_task_or_connection(settings, redis_url)
     await asyncio.sleep(0)
     assert hub.queues == {} and hub.pubsub is None and hub.reader is None and reader.done()
     await sync_to_async(connections.close_all)()
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_streams_per_owner_are_limited(settings, async_client, member):
+    """SEQUERE_TIMELINE_LIVE_MAX_STREAMS feeds of one owner open in this process: the next one is
+    a 429 with Retry-After, another owner is not affected, and a closed stream frees its place."""
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    from sequere.contrib.timeline.live_events import live_events, open_streams
+    from sequere.registration import registry
+
+    settings.SEQUERE_TIMELINE_LIVE_MAX_STREAMS = 2
+    settings.SEQUERE_TIMELINE_LIVE_HEARTBEAT = 30
+    owner = registry.get_ref(member)
+    streams = [live_events(owner, lambda actions: []) for _ in range(2)]
+    assert open_streams(owner) == 0  # counted from the first step only
+    for stream in streams:
+        await stream.__anext__()
+    assert open_streams(owner) == 2
+    await sync_to_async(async_client.force_login)(member)
+    refused = await async_client.get(LIVE)
+    assert (
+        refused.status_code == 429
+        and refused["Retry-After"] == "3"
+        and "at most 2" in refused.json()["detail"]
+    )
+    await streams[0].aclose()
+    assert open_streams(owner) == 1
+    await streams[1].aclose()
+    assert open_streams(owner) == 0
+    await sync_to_async(connections.close_all)()

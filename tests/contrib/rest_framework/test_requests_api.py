@@ -92,3 +92,24 @@ def test_schema_lists_the_request_endpoints(anonymous):
     paths = anonymous.get(url("schema")).json()["paths"]
     assert any(path.endswith("/requests/") for path in paths)
     assert any(path.endswith("/approve/") for path in paths)
+
+
+def test_an_approval_refused_by_can_follow_or_a_block_is_403(
+    follow_backend, client_of, member, private, monkeypatch
+):
+    """Not a 500: the answer is refused, the request stays pending."""
+    from django.utils import timezone
+
+    from sequere.backends import get_backend
+
+    follow(member, private)
+    owner = client_of(private)
+    approve = url("requests", ident(member), member.pk, "approve")
+    options = registry.get(private)
+    monkeypatch.setattr(type(options), "can_follow", lambda self, user, instance: False)
+    assert owner.post(approve).status_code == 403
+    monkeypatch.setattr(type(options), "can_follow", lambda self, user, instance: True)
+    # a block stored without the API's clean-up of pending requests (a race with block())
+    get_backend().block(registry.get_ref(private), registry.get_ref(member), timezone.now())
+    assert owner.post(approve).status_code == 403
+    assert has_requested(member, private) and not is_following(member, private)

@@ -160,3 +160,29 @@ def test_off_by_default_costs_nothing(settings):
     owners = [Ref("user", "1"), Ref("user", "2")]
     assert inactive.active(owners) == owners
     assert inactive.seen_state(owners[0]) == (False, False, None)
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_an_open_live_feed_keeps_its_owner_active(settings):
+    """An owner who only watches its live feed (never reads a page) is not taken for inactive: the
+    feed renews the seen mark when due, so the fan-out keeps writing to it and the feed has events."""
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    from sequere.contrib.timeline.live_events import live_events
+
+    settings.SEQUERE_TIMELINE_INACTIVE_AFTER = timedelta(days=1)
+    settings.SEQUERE_TIMELINE_FANOUT = "inline"
+    star, watcher = await sync_to_async(users)("star", "watcher")
+    await sync_to_async(follow)(watcher, star)
+    inactive._queued.clear()
+    assert await sync_to_async(inactive.seen_state)(ref(watcher)) == (True, True, None)  # never seen
+    events = [
+        event async for event in live_events(ref(watcher), lambda actions: ["{}"] * len(actions), once=True)
+    ]
+    assert events[0].startswith("retry:")
+    stale, due, seen = await sync_to_async(inactive.seen_state)(ref(watcher))
+    assert not stale and not due and seen is not None  # refresh ran (inline): marked seen
+    assert await sync_to_async(inactive.active)([ref(watcher)]) == [ref(watcher)]  # the fan-out writes to it
+    await sync_to_async(connections.close_all)()

@@ -1,5 +1,6 @@
--- Functions that add one half of an edge, for the scripts that make edges besides follow.lua
--- and follow_half.lua (the approval of a follow request): the same rules as those two scripts.
+-- Functions that add one half of an edge: the one home of the rules of follow.lua (single
+-- Redis) and follow_half.lua (Redis Cluster), which the approval of a follow request
+-- (approve.lua, approve_half.lua) shares.
 
 -- Single Redis (follow.lua's rule): `member` joins `list` at `time` unless there (ZADD NX), and
 -- `friends` if it is in `reverse` too, since the later of the two dates. 1 if new, else 0.

@@ -1,4 +1,5 @@
 -- Single Redis: add the edge follower -> followed, both halves in one atomic step.
+-- uses: edges
 -- keys: follower_followings follower_followers follower_friends followed_followers followed_followings followed_friends follower_blocks follower_blocked_by
 -- args: time follower followed
 -- returns: which of follower followed again blocked
@@ -17,20 +18,8 @@ if redis.call('ZSCORE', follower_blocks, followed) or redis.call('ZSCORE', follo
   return 'blocked'
 end
 
-local function add(list, reverse, friends, member)
-  if redis.call('ZADD', list, 'NX', time, member) == 0 then return 0 end
-  local back = redis.call('ZSCORE', reverse, member)
-  if back then
-    -- mutual now: friends since the later of the two follows
-    local since = time
-    if tonumber(back) > tonumber(time) then since = back end
-    redis.call('ZADD', friends, since, member)
-  end
-  return 1
-end
-
-local first = add(follower_followings, follower_followers, follower_friends, followed)
-local second = add(followed_followers, followed_followings, followed_friends, follower)
+local first = join_both(follower_followings, follower_followers, follower_friends, followed, time)
+local second = join_both(followed_followers, followed_followings, followed_friends, follower, time)
 local new = {}
 if first == 1 then
   new[#new + 1] = 'follower'

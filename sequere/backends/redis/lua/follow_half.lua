@@ -1,5 +1,6 @@
 -- Redis Cluster only: one resource's half of a follow, kept as a last-writer-wins register per
 -- edge so that both halves (two nodes) end the same whatever order racing calls reach them in.
+-- uses: edges
 -- keys: list reverse friends tombstones blocks blocked_by
 -- args: time member
 -- returns: which of applied again blocked
@@ -21,26 +22,4 @@
 if redis.call('ZSCORE', blocks, member) or redis.call('ZSCORE', blocked_by, member) then
   return 'blocked'
 end
-local t = tonumber(time)
-local current = redis.call('ZSCORE', list, member)
-local stamp = redis.call('HGET', tombstones, member)
-if current then
-  if t == tonumber(current) then return 'again' end
-  if t > tonumber(current) and (not stamp or t > tonumber(stamp)) then
-    redis.call('HSET', tombstones, member, time)
-  end
-  return ''
-end
-if stamp then
-  if t <= tonumber(stamp) then return '' end
-  redis.call('HDEL', tombstones, member)
-end
-redis.call('ZADD', list, time, member)
-local back = redis.call('ZSCORE', reverse, member)
-if back then
-  -- mutual now: friends since the later of the two follows
-  local since = time
-  if tonumber(back) > t then since = back end
-  redis.call('ZADD', friends, since, member)
-end
-return 'applied'
+return join_half(list, reverse, friends, tombstones, time, member)

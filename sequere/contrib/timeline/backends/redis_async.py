@@ -14,11 +14,10 @@ from ....redis.alink import AsyncLink, get_async_link
 from ....refs import Ref
 from ..records import PRIVATE, PUBLIC, ActionRecord, decode_records
 from . import entries
+from .redis_reads import NEVER_DECODE
 
 if TYPE_CHECKING:
     from .redis import RedisBackend
-
-NEVER_DECODE = "NEVER_DECODE"
 
 
 class AsyncTimelineMethods:

@@ -24,6 +24,7 @@ from ....refs import Ref
 from ..records import PRIVATE, PUBLIC
 from . import entries, merge
 from .keys import ref_field
+from .redis_reads import NEVER_DECODE
 
 PULL = Script(__package__, "pull")
 MERGE_PAGE = Script(__package__, "merge_page")
@@ -33,7 +34,6 @@ MERGE_PAGE_CHECKED = Script(__package__, "merge_page_checked")
 MERGE_SEEK_CHECKED = Script(__package__, "merge_seek_checked")
 #: Owners whose pulled followings a process remembers (checked by the server on every use).
 KNOWN_PULLED_SIZE = 10_000
-NEVER_DECODE = "NEVER_DECODE"
 _DATE = struct.Struct(">q")
 _CODES = struct.Struct(">II")
 
