@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.schemas.openapi import AutoSchema, SchemaGenerator
 
-from ... import api, follow_requests
+from ... import api, follow_requests, relations
 from ...backends import FOLLOWERS, FOLLOWINGS, FRIENDS
 from ...base import ModelBase
 from ...conf import sequere_settings
@@ -273,6 +273,7 @@ class PublicTimelineView(TimelineView):
     """``GET``: a cursor page of an object's public timeline (the actions it performed).
 
     ``?action=`` keeps one verb, ``?target=`` one target identifier; newest first unless ``?desc=0``.
+    A logged-in user that the object blocks gets 403 (one more read; anonymous readers see it).
     """
 
     permission_classes = [AllowAny]
@@ -280,6 +281,14 @@ class PublicTimelineView(TimelineView):
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         _, instance = self.get_target()
+        viewer = concrete(request.user)
+        if (
+            viewer.is_authenticated
+            and registry.is_registered(viewer)
+            and registry.get_ref(viewer) != registry.get_ref(instance)
+            and relations.is_blocked(instance, viewer)
+        ):
+            raise exceptions.PermissionDenied("This account blocks you: its timeline is not shown to you.")
         return self.paged(Timeline(instance).get_public(**self.filters()))
 
 

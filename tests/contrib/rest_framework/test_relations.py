@@ -50,3 +50,19 @@ def test_bad_requests(follow_backend, api, client_of, member, anonymous):
     for path in (url("objects", "user", other.pk, "block"), url("blocks")):
         assert anonymous.post(path).status_code in (401, 403)
         assert anonymous.get(path).status_code in (401, 403)
+
+
+def test_a_blocked_user_may_not_read_the_blockers_public_timeline(timeline, api, client_of, member, stranger):
+    from sequere.contrib.timeline import Timeline
+    from sequere.models import block
+    from tests.testapp.sequere_registry import LikeAction
+
+    blocker = User.objects.create(username="blocker")
+    Timeline(blocker).save(LikeAction(actor=blocker))
+    public = url("objects", registry.get_identifier(blocker), blocker.pk, "timeline")
+    assert len(api.get(public).json()["results"]) == 1
+    block(blocker, member)
+    refused = api.get(public)
+    assert refused.status_code == 403 and "blocks you" in refused.json()["detail"]
+    # only the blocked one is refused: anyone else still reads it
+    assert len(client_of(stranger).get(public).json()["results"]) == 1
