@@ -168,9 +168,11 @@ async def test_cursor_pages_match_sync_and_are_interchangeable():
     sync_second = await sync_to_async(lambda: get_followers(hub).page(after=first.next_cursor, size=10))()
     second = await aget_followers(hub).page(after=first.next_cursor, size=10)
     assert second.items == sync_second.items == sync_all[10:20]
-    assert second.next_cursor == sync_second.next_cursor
+    # the strings may differ (django.core.signing stamps them with the second), not where they lead
     last = await aget_followers(hub).page(after=second.next_cursor, size=10)
     assert last.items == sync_all[20:] and last.next_cursor is None
+    from_sync = await aget_followers(hub).page(after=sync_second.next_cursor, size=10)
+    assert from_sync.items == last.items
     back = await aget_followers(hub).page(before=second.previous_cursor, size=10)
     assert back.items == first.items
     with pytest.raises(InvalidCursorException):
