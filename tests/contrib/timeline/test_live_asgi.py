@@ -1,6 +1,7 @@
 """The live feed under a real ASGI server: uvicorn in a process of its own, a real HTTP client.
 
-The served project (:mod:`tests.live_site`) runs on a SQLite file; another process saves the
+The served project (:mod:`tests.live_site`) runs on a SQLite file, or on a PostgreSQL database of
+its own when the suite runs on PostgreSQL (``DATABASE_URL``); another process saves the
 actions (:mod:`tests.live_site.cli`), as a web or worker process would. Two set-ups: the
 database timeline backend with the ``poll`` transport (the embedded defaults), and the Redis
 timeline backend with the ``redis`` transport (pub/sub on the suite's own redis-server).
@@ -106,6 +107,33 @@ def next_event(stream, kind: str) -> dict[str, str]:
     raise AssertionError(f"the stream ended before an {kind!r} event")
 
 
+class LiveDatabase:
+    """A PostgreSQL database of the served project's own, beside the suite's (``DATABASE_URL``):
+    the server and the helper processes share committed rows, which the suite's test database,
+    inside each test's transaction, cannot give them."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self.name = f"sequere_live_{uuid.uuid4().hex[:10]}"
+        self.url = f"{admin_url.rsplit('/', 1)[0]}/{self.name}"
+        self._execute(f'CREATE DATABASE "{self.name}"')
+
+    def _execute(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as connection:
+            connection.execute(sql)
+
+    def drop(self) -> None:
+        self._execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def live_database() -> LiveDatabase | None:
+    """A database of its own on the suite's PostgreSQL, or None on SQLite (a file in tmp_path)."""
+    url = os.environ.get("DATABASE_URL", "")
+    return LiveDatabase(url) if url.startswith(("postgres://", "postgresql://")) else None
+
+
 @pytest.fixture(
     params=[
         pytest.param("poll", id="database-poll"),
@@ -122,6 +150,9 @@ def site(request, tmp_path):
         "SEQUERE_LIVE_TRANSPORT": "poll" if request.param == "poll" else "redis",
         "SEQUERE_LIVE_HEARTBEAT": "1",
     }
+    database = live_database()
+    if database is not None:
+        env["SEQUERE_LIVE_DATABASE_URL"] = database.url
     client = None
     if request.param == "redis":
         import redis
@@ -146,6 +177,8 @@ def site(request, tmp_path):
         yield served
     finally:
         served.stop()
+        if database is not None:
+            database.drop()
         if client is not None:
             for key in client.scan_iter(match=f"{env['SEQUERE_LIVE_PREFIX']}*"):
                 client.delete(key)
