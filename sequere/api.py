@@ -10,7 +10,8 @@ from . import outcomes
 from .backends import FOLLOWERS, FOLLOWINGS, FRIENDS, get_backend
 from .conf import sequere_settings
 from .edges import edge_refs as _edge_refs
-from .edges import identifier_filter as _identifier
+from .edges import ref_count as _count
+from .edges import ref_list as _list
 from .exceptions import (
     AlreadyFollowingException,
     BlockedException,
@@ -122,16 +123,6 @@ def is_following(from_instance: Any, to_instance: Any) -> bool:
     """Whether ``from_instance`` follows ``to_instance``."""
     from_ref, to_ref = _edge_refs(from_instance, to_instance)
     return get_backend().exists(from_ref, to_ref)
-
-
-def _list(kind: str, instance: Any, identifier: Any, desc: bool) -> FollowList:
-    return FollowList(
-        get_backend(), kind, registry.get_ref(instance), identifier=_identifier(identifier), desc=desc
-    )
-
-
-def _count(kind: str, instance: Any, identifier: Any) -> int:
-    return get_backend().count(kind, registry.get_ref(instance), identifier=_identifier(identifier))
 
 
 def get_followers(instance: Any, identifier: Any = None, desc: bool = True) -> FollowList:

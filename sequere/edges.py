@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from .backends import get_backend
 from .exceptions import InvalidInstanceException
 from .refs import Ref
 from .registration import registry
+from .results import FollowList
 
-__all__ = ["edge_refs", "identifier_filter"]
+__all__ = ["edge_refs", "identifier_filter", "ref_list", "ref_count"]
 
 
 def edge_refs(from_instance: Any, to_instance: Any, verb: str = "follow") -> tuple[Ref, Ref]:
@@ -28,3 +30,15 @@ def edge_refs(from_instance: Any, to_instance: Any, verb: str = "follow") -> tup
 def identifier_filter(identifier: Any) -> str | None:
     """Accept an identifier string, a registered model or an instance for ``identifier=``."""
     return None if identifier is None else registry.get_identifier(identifier)
+
+
+def ref_list(kind: str, instance: Any, identifier: Any = None, desc: bool = True) -> FollowList:
+    """The lazy list of ``instance``'s ``kind`` (followers, blocks, requests...), no I/O yet."""
+    return FollowList(
+        get_backend(), kind, registry.get_ref(instance), identifier=identifier_filter(identifier), desc=desc
+    )
+
+
+def ref_count(kind: str, instance: Any, identifier: Any = None) -> int:
+    """How many ``kind`` ``instance`` has (of type ``identifier`` when given): one backend count."""
+    return get_backend().count(kind, registry.get_ref(instance), identifier=identifier_filter(identifier))

@@ -22,7 +22,7 @@ from .backends import REQUESTS, SENT_REQUESTS, get_backend
 from .backends.base import ADDED, APPROVED, FOLLOWING, MISSING
 from .conf import sequere_settings
 from .edges import edge_refs as _edge_refs
-from .edges import identifier_filter as _identifier
+from .edges import ref_count, ref_list
 from .exceptions import (
     AlreadyFollowingException,
     AlreadyRequestedException,
@@ -101,12 +101,6 @@ def request(from_instance: Any, to_instance: Any, from_ref: Ref, to_ref: Ref) ->
     )
 
 
-def _list(kind: str, instance: Any, identifier: Any, desc: bool) -> FollowList:
-    return FollowList(
-        get_backend(), kind, registry.get_ref(instance), identifier=_identifier(identifier), desc=desc
-    )
-
-
 def get_follow_requests(instance: Any, identifier: Any = None, desc: bool = True) -> FollowList:
     """Pending requests to follow ``instance``: a lazy list of ``(requester, requested_at)``.
 
@@ -114,22 +108,22 @@ def get_follow_requests(instance: Any, identifier: Any = None, desc: bool = True
     Like :func:`~sequere.models.get_followers`: ``len()``, ``count()``, slices, iteration,
     ``page()`` cursors, one backend read plus one query per model type per page.
     """
-    return _list(REQUESTS, instance, identifier, desc)
+    return ref_list(REQUESTS, instance, identifier, desc)
 
 
 def get_sent_requests(instance: Any, identifier: Any = None, desc: bool = True) -> FollowList:
     """The pending requests ``instance`` made: a lazy list of ``(account, requested_at)``."""
-    return _list(SENT_REQUESTS, instance, identifier, desc)
+    return ref_list(SENT_REQUESTS, instance, identifier, desc)
 
 
 def get_follow_requests_count(instance: Any, identifier: Any = None) -> int:
     """How many requests to follow ``instance`` are pending (of type ``identifier`` if given)."""
-    return get_backend().count(REQUESTS, registry.get_ref(instance), identifier=_identifier(identifier))
+    return ref_count(REQUESTS, instance, identifier)
 
 
 def get_sent_requests_count(instance: Any, identifier: Any = None) -> int:
     """How many of ``instance``'s requests are pending."""
-    return get_backend().count(SENT_REQUESTS, registry.get_ref(instance), identifier=_identifier(identifier))
+    return ref_count(SENT_REQUESTS, instance, identifier)
 
 
 def has_requested(from_instance: Any, to_instance: Any) -> bool:

@@ -30,7 +30,7 @@ from .backends import BLOCKS, MUTES, get_backend
 from .base import ModelBase
 from .conf import sequere_settings
 from .edges import edge_refs as _pair
-from .edges import identifier_filter
+from .edges import ref_count, ref_list
 from .exceptions import (
     AlreadyBlockedException,
     AlreadyMutedException,
@@ -208,14 +208,12 @@ def is_blocked(from_instance: Any, to_instance: Any) -> bool:
 
 def get_blocked(instance: Any, identifier: Any = None, desc: bool = True) -> FollowList:
     """Who ``instance`` blocks: a lazy list of ``(blocked, blocked_at)``, newest first."""
-    ident = identifier_filter(identifier)
-    return FollowList(get_backend(), BLOCKS, registry.get_ref(instance), identifier=ident, desc=desc)
+    return ref_list(BLOCKS, instance, identifier, desc)
 
 
 def get_blocked_count(instance: Any, identifier: Any = None) -> int:
     """How many ``instance`` blocks (of type ``identifier`` when given)."""
-    ident = identifier_filter(identifier)
-    return get_backend().count(BLOCKS, registry.get_ref(instance), identifier=ident)
+    return ref_count(BLOCKS, instance, identifier)
 
 
 def mute(from_instance: Any, to_instance: Any) -> None:
@@ -268,11 +266,9 @@ def is_muted(from_instance: Any, to_instance: Any) -> bool:
 
 def get_muted(instance: Any, identifier: Any = None, desc: bool = True) -> FollowList:
     """Who ``instance`` mutes: a lazy list of ``(muted, muted_at)``, newest first."""
-    ident = identifier_filter(identifier)
-    return FollowList(get_backend(), MUTES, registry.get_ref(instance), identifier=ident, desc=desc)
+    return ref_list(MUTES, instance, identifier, desc)
 
 
 def get_muted_count(instance: Any, identifier: Any = None) -> int:
     """How many ``instance`` mutes (of type ``identifier`` when given)."""
-    ident = identifier_filter(identifier)
-    return get_backend().count(MUTES, registry.get_ref(instance), identifier=ident)
+    return ref_count(MUTES, instance, identifier)
