@@ -11,6 +11,8 @@ one for ``SEQUERE_TIMELINE_FANOUT``):
 * On workers: a :class:`PendingJob` row is written in the caller's transaction, and once that
   commits the runner sends it to a worker, which deletes the row when the job is done. A send that
   fails (the broker is down or does not answer) leaves the row, and :func:`replay` sends it again.
+  The parts a running job sends to workers (:func:`spawn`: the chunks of a fan-out) have rows of
+  their own too, so a message the broker loses is sent again as well.
 
 So a committed change always leaves either its derived work done or a row that says what is left;
 ``manage.py sequere_check --fix`` and the periodic ``sequere.replay_pending`` task replay the rows
@@ -251,12 +253,20 @@ def _postpone(pending_id: int, exc: BaseException) -> None:
 
 def spawn(job: Job, **kwargs: Any) -> Any:
     """Run a part of a running job (a chunk of a fan-out): here at once, returning its result, or
-    on a worker (returning None) without a row of its own: the running job's row stays until it
-    has sent every part, so a part lost before it was sent is sent again with the whole."""
+    on a worker (returning None).
+
+    A part sent to a worker has a row of its own, written before it is sent and deleted by the
+    worker once the part is done. So a part whose message the broker loses after the running job
+    has finished is still sent again by :func:`replay`: kombu's Redis transport pops a message
+    before it records it as unacknowledged, and a worker killed between the two takes it along
+    (celery/kombu#305). A send that fails raises: the running job's row stays, and the whole is
+    sent again (its parts are idempotent).
+    """
     runner = get_runner()
     if runner.in_process(job):
         return job(**kwargs)
-    runner.send(job, kwargs, None)
+    row = _add(job, kwargs)
+    runner.send(job, kwargs, row.pk)
     return None
 
 

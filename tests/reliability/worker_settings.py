@@ -8,6 +8,8 @@ import os
 
 from tests.settings import *  # noqa: F403 - the worker runs the suite's project
 
+# the test's own database: the chunk tasks' outbox rows go where the test reads them
+DATABASES["default"]["NAME"] = os.environ["SEQUERE_RELIABILITY_DATABASE"]  # noqa: F405
 SEQUERE_BACKEND_CLASS = "sequere.backends.redis.RedisBackend"
 SEQUERE_REDIS_CONNECTION = os.environ["SEQUERE_RELIABILITY_REDIS"]
 SEQUERE_REDIS_PREFIX = os.environ["SEQUERE_RELIABILITY_FOLLOW_PREFIX"]
