@@ -227,6 +227,11 @@ class BaseBackend(RelationsContract, abc.ABC):
         """
         raise NotImplementedError(f"{type(self).__name__} does not store follow requests.")
 
+    def iter_requests(self, chunk_size: int = 1000) -> Iterator[list[tuple[Ref, Ref, datetime]]]:
+        """Every pending follow request as ``(from, to, created_at)``, in lists of at most
+        ``chunk_size`` (``sequere_migrate`` copies them after the edges, blocks and mutes)."""
+        raise NotImplementedError(f"{type(self).__name__} does not store follow requests.")
+
     def approve_request(self, from_ref: Ref, to_ref: Ref, created_at: datetime) -> str:
         """Turn the pending request into the edge ``from_ref -> to_ref`` dated ``created_at``.
 

@@ -249,3 +249,37 @@ def test_blocks_and_mutes_are_copied_after_the_edges(redis_store, tmp_path):
     assert "Copied 2 blocks and 1 mutes." in out
     assert {(e.ref, e.created_at) for e in database.fetch(MUTES, b)} == {(c, now)}
     assert database.is_blocked(c, a) and not database.is_blocked(b, a)
+
+
+def test_pending_follow_requests_are_copied_both_ways(redis_store, tmp_path):
+    from django.utils import timezone
+
+    from sequere.backends import REQUESTS, SENT_REQUESTS
+    from sequere.backends.database.models import FollowRequest
+
+    store_in_database(make_edges(20, 5))
+    database, now = DatabaseBackend(), timezone.now().replace(microsecond=0)
+    fan, other, private = Ref("user", "req-fan"), Ref("team", "req-other"), Ref("user", "req-private")
+    database.add_request(fan, private, now)
+    database.add_request(other, private, now - timedelta(hours=1))
+    checkpoint = str(tmp_path / "cp.json")
+    out, _ = migrate("--from", "database", "--to", "redis", "--checkpoint", checkpoint)
+    assert "Copied 2 pending follow requests." in out
+    assert redis_store.request_exists(fan, private) and redis_store.request_exists(other, private)
+    assert {(e.ref, e.created_at) for e in redis_store.fetch(REQUESTS, private)} == {
+        (fan, now),
+        (other, now - timedelta(hours=1)),
+    }
+    assert [e.ref for e in redis_store.fetch(SENT_REQUESTS, fan)] == [private]
+    assert not redis_store.exists(fan, private)  # a request, not an edge
+    # run again: nothing changes (the dates stay)
+    out, _ = migrate("--from", "database", "--to", "redis", "--checkpoint", checkpoint)
+    assert redis_store.count(REQUESTS, private) == 2
+    FollowRequest.objects.all().delete()
+    Follow.objects.all().delete()
+    out, _ = migrate("--from", "redis", "--to", "database", "--checkpoint", checkpoint)
+    assert "Copied 2 pending follow requests." in out
+    assert {(e.ref, e.created_at) for e in database.fetch(REQUESTS, private)} == {
+        (fan, now),
+        (other, now - timedelta(hours=1)),
+    }

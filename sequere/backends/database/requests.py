@@ -10,6 +10,7 @@ one transaction (the edge's insert refuses a block the same way, and the refusal
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 from django.db import IntegrityError, connections, router, transaction
@@ -105,6 +106,17 @@ class RequestMethods:
         either = Q(**_pair(a, b)) | Q(**_pair(b, a))
         deleted, _ = self._requests().filter(either).delete()
         return deleted
+
+    def iter_requests(self, chunk_size: int = 1000) -> Iterator[list[tuple[Ref, Ref, datetime]]]:
+        """The ``FollowRequest`` rows by id, one query per chunk."""
+        rows = self._requests().order_by("id")
+        last_id = 0
+        while True:
+            chunk = list(rows.filter(id__gt=last_id).values_list("id", *_FIELDS, "created_at")[:chunk_size])
+            if not chunk:
+                return
+            yield [(Ref(fi, fo), Ref(ti, to), at) for _, fi, fo, ti, to, at in chunk]
+            last_id = chunk[-1][0]
 
     def request_exists(self, from_ref: Ref, to_ref: Ref) -> bool:
         """One ``SELECT ... LIMIT 1``."""

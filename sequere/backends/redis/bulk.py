@@ -88,10 +88,15 @@ class BulkMethods:
             yield from link.client.scan_iter(match=self.keys.pattern(code), count=SCAN_BATCH)
 
     def iter_edges(self: RedisBackend, chunk_size: int = 1000) -> Iterator[list[tuple[Ref, Ref, datetime]]]:
-        """Every edge, read from the followings sets found by ``SCAN`` (all nodes of a cluster).
+        """Every edge, read from the followings sets (:meth:`iter_scored`)."""
+        return self.iter_scored(FOLLOWINGS_CODE, chunk_size)
 
-        The sets of a ``SCAN`` batch are read in one pipeline; a set longer than ``chunk_size``
-        is read on in further ranges.
+    def iter_scored(
+        self: RedisBackend, code: str, chunk_size: int = 1000
+    ) -> Iterator[list[tuple[Ref, Ref, datetime]]]:
+        """``(owner, member, date)`` of every member of every set of kind ``code``, in lists of at
+        most ``chunk_size``: the sets found by ``SCAN`` (all nodes of a cluster), those of a
+        ``SCAN`` batch read in one pipeline, a set longer than ``chunk_size`` on in further ranges.
         """
         link = self.link
         chunk: list[tuple[Ref, Ref, datetime]] = []
@@ -103,11 +108,11 @@ class BulkMethods:
                 pipe.pipe.zrange(key, 0, chunk_size - 1, withscores=True)
             first_pages = pipe.execute()
             for key, rows in zip(batch, first_pages, strict=True):
-                from_ref, _, identifier = self.keys.parse(key)
+                owner, _, identifier = self.keys.parse(key)
                 start = 0
                 while True:
                     for member, score in rows:
-                        yield from_ref, Ref(identifier, member), from_micros(score)
+                        yield owner, Ref(identifier, member), from_micros(score)
                     if len(rows) < chunk_size:
                         break
                     start += chunk_size
@@ -121,7 +126,7 @@ class BulkMethods:
                     yield chunk[:]
                     chunk.clear()
 
-        for key in self.scan_keys(FOLLOWINGS_CODE):
+        for key in self.scan_keys(code):
             keys.append(key)
             if len(keys) >= SCAN_BATCH:
                 yield from drain(keys)

@@ -22,7 +22,7 @@ from django.utils import timezone
 from ...exceptions import BlockedException
 from ...redis.scripts import ScriptCall
 from ...refs import Ref
-from ...timeutils import from_micros, to_micros
+from ...timeutils import to_micros
 from ..relations import BLOCKS, BlockOutcome
 from . import scripts
 from .bulk import WRITE_BATCH
@@ -227,22 +227,5 @@ class RedisRelations:
     def iter_relations(
         self: RedisBackend, kind: str, chunk_size: int = 1000
     ) -> Iterator[list[tuple[Ref, Ref, datetime]]]:
-        """The ``b`` (or ``s``) sets found by ``SCAN`` (every node of a cluster), read in ranges."""
-        code = BLOCKS_CODE if kind == BLOCKS else MUTES_CODE
-        link, chunk = self.link, []
-        for key in self.scan_keys(code):
-            ref, _, identifier = self.keys.parse(key)
-            start = 0
-            while True:
-                with link.errors:
-                    rows = link.client.zrange(key, start, start + chunk_size - 1, withscores=True)
-                for member, score in rows:
-                    chunk.append((ref, Ref(identifier, member), from_micros(score)))
-                    if len(chunk) >= chunk_size:
-                        yield chunk
-                        chunk = []
-                if len(rows) < chunk_size:
-                    break
-                start += chunk_size
-        if chunk:
-            yield chunk
+        """The ``b`` (or ``s``) sets (:meth:`~.bulk.BulkMethods.iter_scored`)."""
+        return self.iter_scored(BLOCKS_CODE if kind == BLOCKS else MUTES_CODE, chunk_size)

@@ -26,6 +26,7 @@ resend it once after a lost reply.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -220,6 +221,14 @@ class RequestMethods:
                 return False
             self._follower_half_of_approval(from_ref, to_ref, stamp)
         return self.made("follow", from_ref, to_ref, str(stamp))
+
+    def iter_requests(
+        self: RedisBackend, chunk_size: int = 1000
+    ) -> Iterator[list[tuple[Ref, Ref, datetime]]]:
+        """The requests-received sets (``ri``, the half that decides; see
+        :meth:`~.bulk.BulkMethods.iter_scored`), each entry turned to ``(from, to, date)``."""
+        for chunk in self.iter_scored(REQUESTS_CODE, chunk_size):
+            yield [(fan, followed, at) for followed, fan, at in chunk]
 
     def request_exists(self: RedisBackend, from_ref: Ref, to_ref: Ref) -> bool:
         """One ``ZSCORE`` on the followed's requests received."""
