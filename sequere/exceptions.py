@@ -29,7 +29,7 @@ class BlockedException(SequereException):
     """``follow(a, b)`` while ``a`` blocks ``b`` or ``b`` blocks ``a`` (see :func:`sequere.models.block`).
 
     A block forbids follows both ways. ``blocker`` and ``blocked`` are the block's
-    :class:`~sequere.refs.Ref` pair when known. Raised whatever ``SEQUERE_FAIL_SILENTLY`` says:
+    :class:`~sequere.refs.Ref` pair (who blocks whom, whichever way the follow went). Raised whatever ``SEQUERE_FAIL_SILENTLY`` says:
     nothing was stored.
     """
 

@@ -389,14 +389,17 @@ def test_answers_cost(follow_backend, private, fan, django_assert_num_queries, s
 def test_a_block_either_way_refuses_the_request(private, fan, who_blocks, recorder):
     from sequere.exceptions import BlockedException
     from sequere.models import block
+    from sequere.registration import registry
 
     if who_blocks == "account":
         block(private, fan)
     else:
         block(fan, private)
     recorder.sent.clear()
-    with pytest.raises(BlockedException, match="a block stands between them"):
+    with pytest.raises(BlockedException, match="a block stands between them") as info:
         follow(fan, private)
+    blocker, blocked = (private, fan) if who_blocks == "account" else (fan, private)
+    assert (info.value.blocker, info.value.blocked) == (registry.get_ref(blocker), registry.get_ref(blocked))
     nothing_stored(private, fan)
     assert recorder.sent == []
 

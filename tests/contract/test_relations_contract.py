@@ -112,8 +112,10 @@ def test_block_forbids_follows_both_ways(alice, bob, settings, received):
     received.events.clear()
     settings.SEQUERE_FAIL_SILENTLY = True  # a refusal, not a repeat: raised all the same
     for a, b in ((alice, bob), (bob, alice)):
-        with pytest.raises(BlockedException, match="unblock"):
+        with pytest.raises(BlockedException, match="unblock") as info:
             follow(a, b)
+        # who blocks whom, whichever way the follow went (every backend)
+        assert (info.value.blocker, info.value.blocked) == (registry.get_ref(alice), registry.get_ref(bob))
     assert edges(alice, bob) == (False, False)
     assert received.events == []
     assert get_followers_count(alice) == get_followers_count(bob) == 0
@@ -273,8 +275,9 @@ async def test_afollow_consults_can_follow_and_blocks(alice, bob, project, monke
     with pytest.raises(FollowNotAllowedException):
         await afollow(alice, project)
     await sync_to_async(block)(bob, alice)
-    with pytest.raises(BlockedException):
+    with pytest.raises(BlockedException) as info:
         await afollow(alice, bob)
+    assert (info.value.blocker, info.value.blocked) == (registry.get_ref(bob), registry.get_ref(alice))
     assert not await sync_to_async(is_following)(alice, bob)
 
 

@@ -28,7 +28,7 @@ from .keys import (
     FOLLOWINGS_CODE,
     KeyBuilder,
 )
-from .relations import RedisRelations, raise_blocked
+from .relations import RedisRelations
 from .requests import RequestMethods
 from .single import MARKER_LIFETIME, SingleRedisWrites, new_operation_id
 
@@ -127,7 +127,7 @@ class RedisBackend(BulkMethods, RequestMethods, RedisRelations, AsyncRedisMethod
         )
         outcome = self.writes.outcome(results)
         if outcome.blocked and not outcome.reported:
-            raise_blocked(from_ref, to_ref)
+            self.refuse_blocked(from_ref, to_ref)
         return outcome.reported
 
     # -- the contract --------------------------------------------------------------------------

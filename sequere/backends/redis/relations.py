@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from django.utils import timezone
 
@@ -40,11 +40,15 @@ if TYPE_CHECKING:
     from .backend import RedisBackend
 
 
-def raise_blocked(from_ref: Ref, to_ref: Ref) -> None:
-    """Raise the :class:`BlockedException` of a follow refused by a block."""
-    raise BlockedException(
-        f"A block stands between {from_ref.identifier}:{from_ref.object_id} and "
-        f"{to_ref.identifier}:{to_ref.object_id}: no follow either way until unblock()."
+def blocked_error(from_ref: Ref, to_ref: Ref, forward: bool) -> BlockedException:
+    """The :class:`BlockedException` of a follow ``from_ref -> to_ref`` refused by a block:
+    ``from_ref`` blocks ``to_ref`` (``forward``) or the other way round."""
+    blocker, blocked = (from_ref, to_ref) if forward else (to_ref, from_ref)
+    return BlockedException(
+        f"{blocker.identifier}:{blocker.object_id} blocks {blocked.identifier}:{blocked.object_id}: "
+        "no follow either way until unblock().",
+        blocker=blocker,
+        blocked=blocked,
     )
 
 
@@ -132,6 +136,11 @@ class RedisRelations:
                 link.client.zscore(self.keys.key(blocker, BLOCKS_CODE, blocked.identifier), blocked.object_id)
                 is not None
             )
+
+    def refuse_blocked(self: RedisBackend, from_ref: Ref, to_ref: Ref) -> NoReturn:
+        """Raise the :class:`BlockedException` of a refused write, naming who blocks whom (one
+        ``ZSCORE`` more, on the refused call only)."""
+        raise blocked_error(from_ref, to_ref, self.is_blocked(from_ref, to_ref))
 
     def mute(self: RedisBackend, muter: Ref, muted: Ref, created_at: datetime) -> bool:
         """``ZADD NX`` on both resources in one pipeline."""

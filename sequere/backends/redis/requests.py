@@ -37,7 +37,6 @@ from ..base import ADDED, APPROVED, FOLLOWING, MISSING, PENDING
 from . import scripts
 from .bulk import WRITE_BATCH
 from .keys import FOLLOWERS_CODE, FOLLOWINGS_CODE, REQUESTS_CODE, SENT_REQUESTS_CODE
-from .relations import raise_blocked
 from .single import MARKER_LIFETIME, new_operation_id
 
 if TYPE_CHECKING:
@@ -114,7 +113,7 @@ class RequestMethods:
             ]
         answer = self._write_request("follow request", from_ref, to_ref, calls, str(stamp))[0]
         if answer["blocked"]:
-            raise_blocked(from_ref, to_ref)
+            self.refuse_blocked(from_ref, to_ref)
         if answer["added"] or answer["again"]:
             return ADDED
         return FOLLOWING if answer["following"] else PENDING
@@ -179,7 +178,7 @@ class RequestMethods:
         call = ScriptCall(scripts.APPROVE, keys, args)
         answer = self._write_request("approval", from_ref, to_ref, [call], str(stamp))[0]
         if answer["blocked"]:
-            raise_blocked(from_ref, to_ref)
+            self.refuse_blocked(from_ref, to_ref)
         if answer["approved"] or answer["again"]:
             return APPROVED
         return FOLLOWING if answer["following"] else MISSING
@@ -191,7 +190,7 @@ class RequestMethods:
         call = ScriptCall(scripts.APPROVE_HALF, keys, {"time": stamp, "member": from_ref.object_id})
         answer = self._write_request("approval", from_ref, to_ref, [call], str(stamp))[0]
         if answer["blocked"]:
-            raise_blocked(from_ref, to_ref)
+            self.refuse_blocked(from_ref, to_ref)
         if not (answer["approved"] or answer["again"]):
             return MISSING
         self._follower_half_of_approval(from_ref, to_ref, stamp)
