@@ -29,8 +29,8 @@ class BlockedException(SequereException):
     """``follow(a, b)`` while ``a`` blocks ``b`` or ``b`` blocks ``a`` (see :func:`sequere.models.block`).
 
     A block forbids follows both ways. ``blocker`` and ``blocked`` are the block's
-    :class:`~sequere.refs.Ref` pair (who blocks whom, whichever way the follow went). Raised whatever ``SEQUERE_FAIL_SILENTLY`` says:
-    nothing was stored.
+    :class:`~sequere.refs.Ref` pair (who blocks whom, whichever way the follow went). Raised
+    whatever ``SEQUERE_FAIL_SILENTLY`` says: nothing was stored.
     """
 
     def __init__(self, message: str, *, blocker: object = None, blocked: object = None):
