@@ -50,6 +50,23 @@ PUSH = Script(__package__, "push")
 REMOVE = Script(__package__, "remove")
 
 
+#: sequere.E102's hint: both ways out for a project without redis-py (the rest and live extras)
+_NO_REDIS_HINT = (
+    "pip install 'django-sequere[timeline]', or keep timelines in the database: "
+    "SEQUERE_TIMELINE_BACKEND_CLASS = 'sequere.contrib.timeline.backends.database.DatabaseBackend'."
+)
+
+
+def _import_redis() -> Any:
+    """:func:`import_redis`, its error naming the setting that asks for Redis (the default one)."""
+    try:
+        return import_redis()
+    except ImproperlyConfigured as exc:
+        raise ImproperlyConfigured(
+            f"SEQUERE_TIMELINE_BACKEND_CLASS is the Redis timeline backend (the default), but {exc}"
+        ) from exc
+
+
 class RedisBackend(ReadMethods, AsyncTimelineMethods, HistoryMixin, PullMixin, BaseTimelineBackend):
     """Timelines as Redis lists of packed entries; see the module docstring for costs.
 
@@ -66,7 +83,7 @@ class RedisBackend(ReadMethods, AsyncTimelineMethods, HistoryMixin, PullMixin, B
         """sequere.E102 without redis-py; E108 a bad connection setting; E109 a bad prefix. No I/O."""
         errors: list[checks.CheckMessage] = []
         for check_id, hint, read in (
-            ("sequere.E102", "pip install 'django-sequere[timeline]'", import_redis),
+            ("sequere.E102", _NO_REDIS_HINT, _import_redis),
             ("sequere.E108", "Fix SEQUERE_TIMELINE_REDIS_CONNECTION.", lambda: check_connection("timeline")),
             (
                 "sequere.E109",
