@@ -77,24 +77,20 @@ def test_the_timeline_extra_alone_runs_the_documented_worker(built, tmp_path: Pa
     assert "Task sequere.timeline.dispatch[" in log and "succeeded" in log, log
 
 
-LIVE_SETTINGS = """
-INSTALLED_APPS += [
-    "rest_framework",
-    "sequere",
-    "sequere.backends.database",
-    "sequere.contrib.user",
-    "sequere.contrib.timeline",
-]
-ASGI_APPLICATION = "mysite.asgi.application"
-SEQUERE_TIMELINE_BACKEND_CLASS = "sequere.contrib.timeline.backends.database.DatabaseBackend"
-SEQUERE_TIMELINE_FANOUT = "inline"
-"""
+def follow_docs_setup(page: str, project: Path) -> None:
+    """Write ``page``'s set-up block (its settings, then ``# urls.py`` and the include) into the
+    ``mysite`` project ``startproject`` made, as a new user copies it: the page's own lines, so
+    the docs and this test cannot drift apart (its ``...,`` placeholders left out)."""
+    from tests.docs_project import add_settings, code_blocks
 
-LIVE_URLS = """
-from django.urls import include, path
+    block = next(b for b in code_blocks(ROOT / page) if "INSTALLED_APPS" in b.text and "# urls.py" in b.text)
+    settings, urls = block.text.split("# urls.py\n")
+    add_settings(project / "mysite" / "settings.py", settings.replace("    ...,\n", ""))
+    include = next(line.strip().rstrip(",") for line in urls.splitlines() if "include(" in line)
+    (project / "mysite" / "urls.py").write_text(
+        f"from django.urls import include, path\n\nurlpatterns = [{include}]\n", encoding="utf-8"
+    )
 
-urlpatterns = [path("api/sequere/", include("sequere.contrib.rest_framework.urls"))]
-"""
 
 #: A user and a logged-in session for it, made in ``manage.py shell``; prints the session key.
 LIVE_SESSION = """
@@ -131,9 +127,7 @@ def test_the_live_extra_alone_streams_under_uvicorn(built, tmp_path: Path):
     project = tmp_path / "project"
     project.mkdir()
     run([str(bin_dir / "django-admin"), "startproject", "mysite", "."], project)
-    with open(project / "mysite" / "settings.py", "a", encoding="utf-8") as settings:
-        settings.write(LIVE_SETTINGS)
-    (project / "mysite" / "urls.py").write_text(LIVE_URLS, encoding="utf-8")
+    follow_docs_setup("docs/live.rst", project)
     assert "no issues" in run([python, "manage.py", "check"], project)
     run([python, "manage.py", "migrate", "--noinput"], project)
     made = subprocess.run(
@@ -208,8 +202,6 @@ def test_the_rest_extra_alone_serves_the_documented_api(built, tmp_path: Path):
     include in a fresh ``startproject``; ``manage.py check`` passes (the Redis timeline default
     made it fail with sequere.E102 before the page named the database timeline) and the API
     answers."""
-    from tests.docs_project import add_settings, code_blocks
-
     wheel, _ = built
     venv = tmp_path / "venv"
     run([sys.executable, "-m", "venv", str(venv)], tmp_path)
@@ -219,13 +211,7 @@ def test_the_rest_extra_alone_serves_the_documented_api(built, tmp_path: Path):
     project = tmp_path / "project"
     project.mkdir()
     run([str(bin_dir / "django-admin"), "startproject", "mysite", "."], project)
-    block = next(b for b in code_blocks(ROOT / "docs" / "rest.rst") if "INSTALLED_APPS" in b.text)
-    settings, urls = block.text.split("# urls.py\n")
-    add_settings(project / "mysite" / "settings.py", settings.replace("    ...,\n", ""))
-    include = next(line.strip() for line in urls.splitlines() if "include(" in line)
-    (project / "mysite" / "urls.py").write_text(
-        f"from django.urls import include, path\n\nurlpatterns = [{include}]\n", encoding="utf-8"
-    )
+    follow_docs_setup("docs/rest.rst", project)
     assert "no issues" in run([python, "manage.py", "check"], project)
     run([python, "manage.py", "migrate", "--noinput"], project)
     made = subprocess.run(
