@@ -457,3 +457,22 @@ def test_an_approval_asks_can_follow_again(private, fan, monkeypatch, recorder):
     monkeypatch.undo()
     approve(private, fan)
     assert is_following(fan, private)
+
+
+def test_the_docs_session_runs_as_written():
+    """docs/requests.rst's session, every output compared as doctest compares it (its error
+    line once ended in "..." and its list spanned two lines, so typed in it differed)."""
+    import doctest
+
+    from tests.docs_project import ROOT, code_blocks, sessions
+
+    (session,) = sessions(code_blocks(ROOT / "docs" / "requests.rst"))
+    namespace = {
+        "alice": User.objects.create(username="alice"),
+        "bob": User.objects.create(username="bob"),
+        "erin": User.objects.create(username="erin", is_private=True),
+        "project": Project.objects.create(name="La classe americaine"),
+    }
+    test = doctest.DocTestParser().get_doctest(session.text, namespace, "requests.rst", "requests.rst", 0)
+    runner = doctest.DocTestRunner(verbose=False)
+    assert runner.run(test, out=print) == (0, 10)
