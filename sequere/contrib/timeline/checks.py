@@ -13,6 +13,7 @@
 ``sequere.W110``   ``SEQUERE_TIMELINE_FANOUT = "celery"`` but Celery is not installed
 ``sequere.E111``   ``SEQUERE_TIMELINE_PUSH_LIMIT`` is neither None nor a whole number >= 0
 ``sequere.E112``   ``SEQUERE_TIMELINE_INACTIVE_AFTER`` is neither None, a positive timedelta nor seconds
+``sequere.E113``   ``SEQUERE_TIMELINE_LIVE_TRANSPORT`` is unknown, or ``"redis"`` without redis-py
 =================  ==========================================================================
 
 The backend's own checks (E102, E108, E109 for the Redis backend) come from the timeline backend
@@ -72,6 +73,7 @@ def check_timeline(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
     except ImproperlyConfigured as exc:
         hint = "Use e.g. SEQUERE_TIMELINE_INACTIVE_AFTER = timedelta(days=14), or None (off)."
         errors.append(checks.Error(str(exc), hint=hint, id="sequere.E112"))
+    errors.extend(_live_errors())
     mode = sequere_settings.raw("TIMELINE_FANOUT")
     if mode not in FANOUT_MODES:
         errors.append(
@@ -90,6 +92,27 @@ def check_timeline(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
             )
         )
     return errors
+
+
+def _live_errors() -> list[checks.CheckMessage]:
+    """sequere.E113: a live transport the feed would refuse at its first stream, or ``"redis"``
+    where redis-py is missing (every delivery's publish would fail, and every stream with it)."""
+    from .live import transport
+
+    try:
+        live = transport()
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), hint="Use 'poll' (the default) or 'redis'.", id="sequere.E113")]
+    if live == "redis" and importlib.util.find_spec("redis") is None:
+        return [
+            checks.Error(
+                "SEQUERE_TIMELINE_LIVE_TRANSPORT = 'redis' publishes and subscribes through redis-py, "
+                "which is not installed.",
+                hint="pip install 'django-sequere[redis]', or use 'poll' (the default: no Redis needed).",
+                id="sequere.E113",
+            )
+        ]
+    return []
 
 
 def _backend_errors() -> list[checks.CheckMessage]:

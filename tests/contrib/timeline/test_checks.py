@@ -39,6 +39,7 @@ def test_clean_by_default():
         ("SEQUERE_TIMELINE_REDIS_CONNECTION", "localhost", "sequere.E108"),
         ("SEQUERE_TIMELINE_CONNECTION_CLASS", "nowhere.Client", "sequere.E108"),
         ("SEQUERE_TIMELINE_REDIS_PREFIX", "a{b}", "sequere.E109"),
+        ("SEQUERE_TIMELINE_LIVE_TRANSPORT", "websocket", "sequere.E113"),
     ],
 )
 def test_each_bad_setting_has_its_id(settings, setting, value, check_id):
@@ -65,3 +66,21 @@ def test_the_database_backend_needs_no_redis_settings(settings):
 
 def test_the_checks_are_registered():
     assert check_timeline in checks.registry.registry.get_checks()
+
+
+def test_without_redis_py_the_messages_name_the_setting_and_the_way_out(settings, monkeypatch):
+    """A [rest] or [live] install has no redis-py: the Redis timeline (the default) and the
+    "redis" live transport each say which setting asks for Redis and what to do instead."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "redis", None)
+    settings.SEQUERE_TIMELINE_BACKEND_CLASS = REDIS
+    settings.SEQUERE_TIMELINE_LIVE_TRANSPORT = "redis"
+    by_id = {message.id: message for message in check_timeline()}
+    assert "SEQUERE_TIMELINE_BACKEND_CLASS" in by_id["sequere.E102"].msg
+    assert DATABASE in by_id["sequere.E102"].hint
+    assert "SEQUERE_TIMELINE_LIVE_TRANSPORT = 'redis'" in by_id["sequere.E113"].msg
+    assert "'poll'" in by_id["sequere.E113"].hint
+    settings.SEQUERE_TIMELINE_BACKEND_CLASS = DATABASE
+    settings.SEQUERE_TIMELINE_LIVE_TRANSPORT = "poll"
+    assert check_timeline() == []
