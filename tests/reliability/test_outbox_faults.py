@@ -23,6 +23,7 @@ from sequere.models import follow, get_followers_count, get_followings_count, is
 from sequere.outbox import PendingJob
 from tests.celery_app import app as eager_app
 from tests.celery_app import make_app
+from tests.polling import wait_until
 from tests.reliability.workload import SignalRecorder
 from tests.servers import Blackhole, RedisServer, free_port
 from tests.testapp.models import User
@@ -70,15 +71,6 @@ def broker_redis():
     server = RedisServer().start()
     yield server
     server.stop()
-
-
-def wait_until(check, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    assert check()
 
 
 def private_ids(user) -> list[str]:
