@@ -61,13 +61,19 @@ def test_the_build_has_no_warning(built):
     assert flagged == [], "\n".join(flagged)
 
 
-def test_the_timeline_extra_alone_runs_the_documented_worker(built, tmp_path: Path):
-    wheel, _ = built
+def venv_with(wheel: Path, extra: str, tmp_path: Path) -> tuple[str, Path]:
+    """A new virtualenv holding the wheel with ``extra`` and nothing else (``pip check`` clean):
+    its python and its bin directory."""
     venv = tmp_path / "venv"
     run([sys.executable, "-m", "venv", str(venv)], tmp_path)
     python = str(venv / "bin" / "python")
-    run([python, "-m", "pip", "install", "--quiet", f"{wheel}[timeline]"], tmp_path)
+    run([python, "-m", "pip", "install", "--quiet", f"{wheel}[{extra}]"], tmp_path)
     run([python, "-m", "pip", "check"], tmp_path)
+    return python, venv / "bin"
+
+
+def test_the_timeline_extra_alone_runs_the_documented_worker(built, tmp_path: Path):
+    python, _ = venv_with(built[0], "timeline", tmp_path)
     server = RedisServer().start()
     try:
         output, log = follow_celery_docs(python, tmp_path / "project", server.url)
@@ -90,6 +96,32 @@ def follow_docs_setup(page: str, project: Path) -> None:
     (project / "mysite" / "urls.py").write_text(
         f"from django.urls import include, path\n\nurlpatterns = [{include}]\n", encoding="utf-8"
     )
+
+
+def docs_project(python: str, bin_dir: Path, page: str, tmp_path: Path) -> Path:
+    """A fresh ``startproject`` with ``page``'s set-up (:func:`follow_docs_setup`), checked
+    (``manage.py check`` says no issues) and migrated from zero."""
+    project = tmp_path / "project"
+    project.mkdir()
+    run([str(bin_dir / "django-admin"), "startproject", "mysite", "."], project)
+    follow_docs_setup(page, project)
+    assert "no issues" in run([python, "manage.py", "check"], project)
+    run([python, "manage.py", "migrate", "--noinput"], project)
+    return project
+
+
+def shell(python: str, project: Path, session: str) -> str:
+    """What ``session`` typed into ``manage.py shell`` prints (stdout, then stderr)."""
+    made = subprocess.run(
+        [python, "manage.py", "shell"],
+        cwd=project,
+        env=fresh_env(),
+        input=session,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return made.stdout + made.stderr
 
 
 #: A user and a logged-in session for it, made in ``manage.py shell``; prints the session key.
@@ -118,29 +150,11 @@ def test_the_live_extra_alone_streams_under_uvicorn(built, tmp_path: Path):
     import urllib.error
     import urllib.request
 
-    wheel, _ = built
-    venv = tmp_path / "venv"
-    run([sys.executable, "-m", "venv", str(venv)], tmp_path)
-    python, bin_dir = str(venv / "bin" / "python"), venv / "bin"
-    run([python, "-m", "pip", "install", "--quiet", f"{wheel}[live]"], tmp_path)
-    run([python, "-m", "pip", "check"], tmp_path)
-    project = tmp_path / "project"
-    project.mkdir()
-    run([str(bin_dir / "django-admin"), "startproject", "mysite", "."], project)
-    follow_docs_setup("docs/live.rst", project)
-    assert "no issues" in run([python, "manage.py", "check"], project)
-    run([python, "manage.py", "migrate", "--noinput"], project)
-    made = subprocess.run(
-        [python, "manage.py", "shell"],
-        cwd=project,
-        env=fresh_env(),
-        input=LIVE_SESSION,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    session_key = re.search(r"^SESSION (\w+)$", made.stdout, re.M)
-    assert session_key, made.stdout + made.stderr
+    python, bin_dir = venv_with(built[0], "live", tmp_path)
+    project = docs_project(python, bin_dir, "docs/live.rst", tmp_path)
+    made = shell(python, project, LIVE_SESSION)
+    session_key = re.search(r"^SESSION (\w+)$", made, re.M)
+    assert session_key, made
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -202,26 +216,7 @@ def test_the_rest_extra_alone_serves_the_documented_api(built, tmp_path: Path):
     include in a fresh ``startproject``; ``manage.py check`` passes (the Redis timeline default
     made it fail with sequere.E102 before the page named the database timeline) and the API
     answers."""
-    wheel, _ = built
-    venv = tmp_path / "venv"
-    run([sys.executable, "-m", "venv", str(venv)], tmp_path)
-    python, bin_dir = str(venv / "bin" / "python"), venv / "bin"
-    run([python, "-m", "pip", "install", "--quiet", f"{wheel}[rest]"], tmp_path)
-    run([python, "-m", "pip", "check"], tmp_path)
-    project = tmp_path / "project"
-    project.mkdir()
-    run([str(bin_dir / "django-admin"), "startproject", "mysite", "."], project)
-    follow_docs_setup("docs/rest.rst", project)
-    assert "no issues" in run([python, "manage.py", "check"], project)
-    run([python, "manage.py", "migrate", "--noinput"], project)
-    made = subprocess.run(
-        [python, "manage.py", "shell"],
-        cwd=project,
-        env=fresh_env(),
-        input=REST_SESSION,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    codes = re.findall(r"^ANSWER (\w+) (\S+) (\d+)", made.stdout, re.M)
-    assert [code for *_, code in codes] == ["201", "200", "200", "200"], made.stdout + made.stderr
+    python, bin_dir = venv_with(built[0], "rest", tmp_path)
+    made = shell(python, docs_project(python, bin_dir, "docs/rest.rst", tmp_path), REST_SESSION)
+    codes = re.findall(r"^ANSWER (\w+) (\S+) (\d+)", made, re.M)
+    assert [code for *_, code in codes] == ["201", "200", "200", "200"], made
