@@ -198,6 +198,8 @@ def test_follow_with_blocks_in_force_costs_one_statement_or_one_round_trip(
         follow(thoas, project)  # one INSERT ... SELECT ... WHERE NOT EXISTS (block) on the database
     assert sent[0] == trips
     other = User.objects.get(username="o3")  # blocks thoas
+    with pytest.raises(BlockedException):
+        follow(thoas, other)  # warm: connections to the nodes of this pair made
     # a refused follow: the same statement, then one query telling a block from a repeat (on
     # Redis: the same script, then one ZSCORE telling who blocks whom)
     with (
