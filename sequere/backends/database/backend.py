@@ -373,14 +373,8 @@ class DatabaseBackend(RequestMethods, DatabaseRelations, BaseBackend):
         return self._edges().count()
 
     def iter_edges(self, chunk_size: int = 1000) -> Iterator[list[tuple[Ref, Ref, datetime]]]:
-        last_id = 0
-        fields = ("id", "from_identifier", "from_object_id", "to_identifier", "to_object_id", "created_at")
-        while True:
-            rows = list(self._edges().filter(id__gt=last_id).order_by("id").values_list(*fields)[:chunk_size])
-            if not rows:
-                return
-            yield [(Ref(fi, fo), Ref(ti, to), at) for _, fi, fo, ti, to, at in rows]
-            last_id = rows[-1][0]
+        """The ``Follow`` rows by id, one query per chunk."""
+        return self._edges().ref_chunks(chunk_size)
 
     def distinct_refs(self, chunk_size: int = 1000) -> Iterator[tuple[Ref, datetime | None]]:
         """Every distinct ref of the ``Follow`` table, ordered by ref: one streamed query.

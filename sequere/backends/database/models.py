@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from ...refs import Ref
 from ...registration import registry
 
 ID_LENGTH = 255
@@ -26,6 +29,19 @@ class FollowQuerySet(models.QuerySet):
         """The edges that point at ``instance`` (it is followed)."""
         ref = registry.get_ref(instance)
         return self.filter(to_identifier=ref.identifier, to_object_id=ref.object_id)
+
+    def ref_chunks(self, chunk_size: int = 1000) -> Iterator[list[tuple[Ref, Ref, datetime]]]:
+        """Every row as ``(from, to, created_at)``, by id, in lists of at most ``chunk_size``:
+        one query per list, each starting after the last id of the one before."""
+        fields = ("id", "from_identifier", "from_object_id", "to_identifier", "to_object_id", "created_at")
+        rows = self.order_by("id").values_list(*fields)
+        last_id = 0
+        while True:
+            chunk = list(rows.filter(id__gt=last_id)[:chunk_size])
+            if not chunk:
+                return
+            yield [(Ref(fi, fo), Ref(ti, to), at) for _, fi, fo, ti, to, at in chunk]
+            last_id = chunk[-1][0]
 
 
 def _instance(identifier: str, object_id: str) -> Any:

@@ -179,12 +179,4 @@ class DatabaseRelations:
 
     def iter_relations(self, kind: str, chunk_size: int = 1000) -> Iterator[list[tuple[Ref, Ref, datetime]]]:
         """The ``Block`` or ``Mute`` rows by id, one query per chunk."""
-        rows = relation_model(kind)._default_manager.order_by("id")
-        fields = ("id", "from_identifier", "from_object_id", "to_identifier", "to_object_id", "created_at")
-        last_id = 0
-        while True:
-            chunk = list(rows.filter(id__gt=last_id).values_list(*fields)[:chunk_size])
-            if not chunk:
-                return
-            yield [(Ref(fi, fo), Ref(ti, to), at) for _, fi, fo, ti, to, at in chunk]
-            last_id = chunk[-1][0]
+        return relation_model(kind)._default_manager.all().ref_chunks(chunk_size)

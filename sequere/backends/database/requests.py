@@ -109,14 +109,7 @@ class RequestMethods:
 
     def iter_requests(self, chunk_size: int = 1000) -> Iterator[list[tuple[Ref, Ref, datetime]]]:
         """The ``FollowRequest`` rows by id, one query per chunk."""
-        rows = self._requests().order_by("id")
-        last_id = 0
-        while True:
-            chunk = list(rows.filter(id__gt=last_id).values_list("id", *_FIELDS, "created_at")[:chunk_size])
-            if not chunk:
-                return
-            yield [(Ref(fi, fo), Ref(ti, to), at) for _, fi, fo, ti, to, at in chunk]
-            last_id = chunk[-1][0]
+        return self._requests().ref_chunks(chunk_size)
 
     def request_exists(self, from_ref: Ref, to_ref: Ref) -> bool:
         """One ``SELECT ... LIMIT 1``."""

@@ -20,8 +20,7 @@ from ...refs import Edge, Ref
 from ...timeutils import to_micros
 from . import scripts
 from .cluster import ClusterWrites
-from .keys import BLOCKS_CODE, CODE, FOLLOWINGS_CODE
-from .relations import blocked_error
+from .keys import CODE, FOLLOWINGS_CODE
 from .single import SingleRedisWrites, new_operation_id
 
 if TYPE_CHECKING:
@@ -59,10 +58,7 @@ class AsyncRedisMethods:
         )
         outcome = self._writes_of(link).outcome(results)
         if outcome.blocked and not outcome.reported:
-            key = self.keys.key(from_ref, BLOCKS_CODE, to_ref.identifier)
-            with link.errors:
-                forward = await link.client.zscore(key, to_ref.object_id) is not None
-            raise blocked_error(from_ref, to_ref, forward)
+            await self.arefuse_blocked(link, from_ref, to_ref)
         return outcome.reported
 
     async def aadd(self: RedisBackend, from_ref: Ref, to_ref: Ref, created_at: datetime) -> bool:

@@ -37,6 +37,7 @@ RELATION_PAIRS = (
 )
 
 if TYPE_CHECKING:
+    from ...redis.alink import AsyncLink
     from .backend import RedisBackend
 
 
@@ -132,15 +133,22 @@ class RedisRelations:
         """One ``ZSCORE`` on the blocker's blocks."""
         link = self.link
         with link.errors:
-            return (
-                link.client.zscore(self.keys.key(blocker, BLOCKS_CODE, blocked.identifier), blocked.object_id)
-                is not None
-            )
+            return link.client.zscore(*self._block_entry(blocker, blocked)) is not None
+
+    def _block_entry(self: RedisBackend, blocker: Ref, blocked: Ref) -> tuple[str, str]:
+        """(the blocker's blocks set, the member ``blocked`` is there)."""
+        return self.keys.key(blocker, BLOCKS_CODE, blocked.identifier), blocked.object_id
 
     def refuse_blocked(self: RedisBackend, from_ref: Ref, to_ref: Ref) -> NoReturn:
         """Raise the :class:`BlockedException` of a refused write, naming who blocks whom (one
         ``ZSCORE`` more, on the refused call only)."""
         raise blocked_error(from_ref, to_ref, self.is_blocked(from_ref, to_ref))
+
+    async def arefuse_blocked(self: RedisBackend, link: AsyncLink, from_ref: Ref, to_ref: Ref) -> NoReturn:
+        """:meth:`refuse_blocked` on ``redis.asyncio`` (``link``)."""
+        with link.errors:
+            forward = await link.client.zscore(*self._block_entry(from_ref, to_ref)) is not None
+        raise blocked_error(from_ref, to_ref, forward)
 
     def mute(self: RedisBackend, muter: Ref, muted: Ref, created_at: datetime) -> bool:
         """``ZADD NX`` on both resources in one pipeline."""
